@@ -1,0 +1,98 @@
+"""Checkpoints: G, D, both optimizers, the step and the random state, in one safe file.
+
+Files are written atomically (a temporary file, then a rename), so an interrupted save never
+destroys the previous checkpoint, and read with ``torch.load(weights_only=True)``, which cannot
+run code hidden in a file.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["load_checkpoint", "save_checkpoint"]
+
+FORMAT = "ganlib-checkpoint-1"
+_REQUIRED = ("format", "step", "generator", "discriminator")
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    G: nn.Module,
+    D: nn.Module,
+    *,
+    step: int,
+    opt_g: torch.optim.Optimizer | None = None,
+    opt_d: torch.optim.Optimizer | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write G, D (and optionally their optimizers) after ``step`` generator updates to ``path``."""
+    path = Path(path)
+    state: dict[str, Any] = {
+        "format": FORMAT,
+        "step": int(step),
+        "generator": G.state_dict(),
+        "discriminator": D.state_dict(),
+        "opt_g": opt_g.state_dict() if opt_g is not None else None,
+        "opt_d": opt_d.state_dict() if opt_d is not None else None,
+        **(extra or {}),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _load_into(
+    module: nn.Module | torch.optim.Optimizer, state: Any, what: str, path: Path
+) -> None:
+    try:
+        module.load_state_dict(state)
+    except (RuntimeError, KeyError, ValueError, TypeError) as err:
+        first = str(err).strip().splitlines()[0]
+        raise ValueError(f"{path}: the saved {what} does not fit this one ({first})") from err
+
+
+def load_checkpoint(
+    path: str | os.PathLike,
+    G: nn.Module,
+    D: nn.Module,
+    *,
+    opt_g: torch.optim.Optimizer | None = None,
+    opt_d: torch.optim.Optimizer | None = None,
+    map_location: str | torch.device | None = "cpu",
+) -> dict[str, Any]:
+    """Load a checkpoint into G, D (and the optimizers given) and return the whole saved dict.
+
+    A file that is not a ganlib checkpoint, or that was saved from networks of other sizes,
+    raises ``ValueError`` saying so.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError) as err:
+        raise ValueError(
+            f"{path} is not a readable ganlib checkpoint (truncated or corrupt file?): {err}"
+        ) from err
+    missing = [k for k in _REQUIRED if not isinstance(state, dict) or k not in state]
+    if missing or state["format"] != FORMAT:
+        raise ValueError(
+            f"{path} is not a {FORMAT} file (missing {missing or ['a matching format']})"
+        )
+    _load_into(G, state["generator"], "generator", path)
+    _load_into(D, state["discriminator"], "discriminator", path)
+    for opt, key in ((opt_g, "opt_g"), (opt_d, "opt_d")):
+        if opt is not None:
+            if state.get(key) is None:
+                raise ValueError(f"{path} holds no {key} state to resume from")
+            _load_into(opt, state[key], key, path)
+    return state

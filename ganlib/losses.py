@@ -1,0 +1,52 @@
+"""The two players' costs from D's logits a (D = σ(a)), so they stay finite for any logit.
+
+log D = log σ(a) = logsigmoid(a) and log(1 − D) = log σ(−a) = logsigmoid(−a): no sigmoid is
+ever rounded to 0 or 1 before a log is taken.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["GENERATOR_LOSSES", "discriminator_loss", "generator_loss"]
+
+GeneratorLoss = Literal["minimax", "nonsaturating"]
+GENERATOR_LOSSES: tuple[str, ...] = ("minimax", "nonsaturating")
+
+
+def _logits(name: str, a: torch.Tensor) -> torch.Tensor:
+    if not isinstance(a, torch.Tensor):
+        raise ValueError(f"{name} must be a tensor of D's logits, got {type(a).__name__}")
+    if a.numel() == 0:
+        raise ValueError(f"{name} is empty; D must score at least one sample")
+    if a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]
+    if a.ndim != 1:
+        raise ValueError(f"{name} must have shape (n,) or (n, 1), got {tuple(a.shape)}")
+    return a
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """−V(D, G) = −E_x[log D(x)] − E_z[log(1 − D(G(z)))]  (Eq. 1); D descends it to ascend V."""
+    real = _logits("real_logits", real_logits)
+    fake = _logits("fake_logits", fake_logits)
+    return -(F.logsigmoid(real).mean() + F.logsigmoid(-fake).mean())
+
+
+def generator_loss(
+    fake_logits: torch.Tensor, kind: GeneratorLoss = "nonsaturating"
+) -> torch.Tensor:
+    """G's cost on D(G(z)): ``"minimax"`` E_z[log(1 − D(G(z)))] (Eq. 1), or
+    ``"nonsaturating"`` −E_z[log D(G(z))] (Section 3), the one that does not vanish early.
+
+    Per logit a: ∂/∂a log(1 − σ(a)) = −D → 0 as D → 0, while ∂/∂a −log σ(a) = −(1 − D) → −1.
+    """
+    fake = _logits("fake_logits", fake_logits)
+    if kind == "minimax":
+        return F.logsigmoid(-fake).mean()
+    if kind == "nonsaturating":
+        return -F.logsigmoid(fake).mean()
+    raise ValueError(f"unknown generator loss kind={kind!r}; choose one of {GENERATOR_LOSSES}")

@@ -1,0 +1,289 @@
+"""Algorithm 1 of the paper: minibatch training of D and G, k steps of D per step of G.
+
+Everything stays on the device: data, noise and the running history. The host reads the
+history only every ``_SYNC_EVERY`` steps (to check for divergence and refresh the progress bar),
+never once per step.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Literal
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .device import resolve_device
+from .distributions import GaussianMixture
+from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
+
+__all__ = ["History", "TrainingDiverged", "train"]
+
+_SYNC_EVERY = 100
+_OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass
+class History:
+    """What Algorithm 1 did, one entry per generator step (CPU tensors of shape ``(steps,)``).
+
+    ``d_loss`` is −V on D's last minibatch, ``g_loss`` G's cost, ``d_real`` and ``d_fake`` the mean
+    of D(x) on real and of D(G(z)) on generated samples. At the equilibrium p_g = p_data:
+    d_loss → log 4 ≈ 1.386, d_real = d_fake → ½.
+    """
+
+    d_loss: torch.Tensor
+    g_loss: torch.Tensor
+    d_real: torch.Tensor
+    d_fake: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.d_loss)
+
+    @classmethod
+    def _from_stats(cls, stats: torch.Tensor) -> History:
+        stats = stats.detach().to("cpu", torch.float64)
+        return cls(*(stats[:, i] for i in range(len(fields(cls)))))
+
+
+class TrainingDiverged(ValueError):
+    """A loss became inf or NaN; ``.history`` holds every step up to the bad one."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+def _int_at_least(name: str, v: object, low: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        raise ValueError(f"{name} must be an int ≥ {low}, got {v!r}")
+    return v
+
+
+class _Minibatches:
+    """x^(1..m) ∼ p_data: fresh samples from a distribution, or shuffled passes over a tensor."""
+
+    def __init__(
+        self, data: GaussianMixture | torch.Tensor, m: int, dim: int, device: torch.device
+    ):
+        self.m = m
+        if isinstance(data, GaussianMixture):
+            if data.dim != dim:
+                raise ValueError(
+                    f"data has dimension {data.dim} but G and D work in dimension {dim}"
+                )
+            self.dist, self.examples = data.to(device), None
+        elif isinstance(data, torch.Tensor):
+            if data.ndim != 2 or data.shape[1] != dim:
+                hint = " (for 1-D data use x[:, None])" if data.ndim == 1 and dim == 1 else ""
+                raise ValueError(
+                    f"data must be a tensor of shape (N, {dim}) to match G and D, "
+                    f"got {tuple(data.shape)}{hint}"
+                )
+            if not data.is_floating_point() or not torch.isfinite(data).all():
+                raise ValueError("data must hold finite floating-point numbers")
+            if len(data) < m:
+                raise ValueError(f"batch_size={m} is larger than the {len(data)} examples in data")
+            self.dist, self.examples = None, data.to(device, torch.get_default_dtype())
+            self.perm: torch.Tensor | None = None
+            self.cursor = len(data)  # so the first batch starts a new shuffled pass
+        else:
+            raise ValueError(
+                "data must be a ganlib distribution (sampled each step) or a tensor of examples "
+                f"of shape (N, {dim}), got {type(data).__name__}"
+            )
+
+    def next(self) -> torch.Tensor:
+        if self.dist is not None:
+            return self.dist.sample(self.m)
+        if self.cursor + self.m > len(self.examples):
+            self.perm = torch.randperm(len(self.examples), device=self.examples.device)
+            self.cursor = 0
+        idx = self.perm[self.cursor : self.cursor + self.m]
+        self.cursor += self.m
+        return self.examples[idx]
+
+    def state_dict(self) -> dict:
+        if self.dist is not None:
+            return {}
+        return {"perm": None if self.perm is None else self.perm.cpu(), "cursor": self.cursor}
+
+    def load_state_dict(self, state: dict) -> None:
+        if self.examples is not None and state:
+            self.perm = None if state["perm"] is None else state["perm"].to(self.examples.device)
+            self.cursor = state["cursor"]
+
+
+def _rng_state() -> dict:
+    state = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["cpu"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
+    if kind == "adam":
+        # β1 = 0.5 (Radford et al., 2016): Adam's default 0.9 carries too much momentum for a
+        # two-player game, whose gradients turn as the other player moves.
+        return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
+    # The paper: "we used momentum"; the original code starts at 0.5.
+    return torch.optim.SGD(params, lr=lr, momentum=0.5)
+
+
+def train(
+    G: nn.Module,
+    D: nn.Module,
+    data: GaussianMixture | torch.Tensor,
+    *,
+    steps: int,
+    k: int = 1,
+    batch_size: int = 64,
+    loss: GeneratorLoss = "nonsaturating",
+    lr: float = 1e-3,
+    optimizer: Literal["adam", "sgd"] = "adam",
+    seed: int | None = None,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    callback: Callable[[int, nn.Module, nn.Module], None] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 0,
+    resume: str | os.PathLike | None = None,
+) -> History:
+    """min_G max_D V(D, G) by alternating minibatch steps: Algorithm 1 (k = 1 in the paper).
+
+    Each of ``steps`` iterations takes ``k`` gradient steps on D (ascending V on m = ``batch_size``
+    data and generated samples) and then one on G (descending its ``loss``: ``"minimax"`` or
+    ``"nonsaturating"``) with D frozen. ``data`` is a distribution or an ``(N, d)`` tensor.
+
+    G and D are moved to ``device`` (default: cuda → mps → cpu) and trained in place.
+    ``seed`` seeds torch first, so the same seed and models give the same parameters on the CPU.
+    ``callback(step, G, D)`` runs after every step. With ``checkpoint`` a file is written every
+    ``checkpoint_every`` steps and at the end; ``resume`` continues from such a file up to
+    ``steps`` in total, exactly as an uninterrupted run would have.
+    """
+    steps = _int_at_least("steps", steps, 0)
+    k = _int_at_least("k (discriminator steps per generator step)", k, 1)
+    batch_size = _int_at_least("batch_size", batch_size, 1)
+    checkpoint_every = _int_at_least("checkpoint_every", checkpoint_every, 0)
+    if loss not in GENERATOR_LOSSES:
+        raise ValueError(f"unknown loss={loss!r}; choose one of {GENERATOR_LOSSES}")
+    if optimizer not in _OPTIMIZERS:
+        raise ValueError(f"unknown optimizer={optimizer!r}; choose one of {_OPTIMIZERS}")
+    if (
+        isinstance(lr, bool)
+        or not isinstance(lr, int | float)
+        or not (math.isfinite(lr) and lr > 0)
+    ):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    g_dim, d_dim = getattr(G, "out_dim", None), getattr(D, "in_dim", None)
+    if g_dim is None or d_dim is None:
+        raise ValueError(
+            "G must be a ganlib Generator (with out_dim) and D a Discriminator (in_dim)"
+        )
+    if g_dim != d_dim:
+        raise ValueError(f"G makes samples of dimension {g_dim} but D reads dimension {d_dim}")
+
+    device = resolve_device(device)
+    if seed is not None:
+        torch.manual_seed(seed)
+    G.to(device).train()
+    D.to(device).train()
+    batches = _Minibatches(data, batch_size, g_dim, device)
+    opt_g = _optimizer(optimizer, G.parameters(), lr)
+    opt_d = _optimizer(optimizer, D.parameters(), lr)
+    config = {
+        "k": k,
+        "batch_size": batch_size,
+        "loss": loss,
+        "lr": float(lr),
+        "optimizer": optimizer,
+    }
+    stats = torch.zeros(steps, 4, device=device)  # d_loss, g_loss, mean D(x), mean D(G(z))
+
+    start = 0
+    if resume is not None:
+        state = load_checkpoint(resume, G, D, opt_g=opt_g, opt_d=opt_d, map_location=device)
+        changed = {
+            key: (state["config"][key], v) for key, v in config.items() if state["config"][key] != v
+        }
+        if changed:
+            raise ValueError(f"cannot resume {resume} with other settings (saved, now): {changed}")
+        start = state["step"]
+        if start > steps:
+            raise ValueError(f"{resume} is already at step {start}, past steps={steps}")
+        stats[:start] = state["history"].to(device)
+        batches.load_state_dict(state["batches"])
+        _set_rng_state(state["rng"])
+
+    def save(step: int) -> None:
+        extra = {
+            "config": config,
+            "history": stats[:step].cpu(),
+            "batches": batches.state_dict(),
+            "rng": _rng_state(),
+        }
+        save_checkpoint(checkpoint, G, D, step=step, opt_g=opt_g, opt_d=opt_d, extra=extra)
+
+    checked = start
+    bar = tqdm(total=steps, initial=start, disable=not progress, desc="Algorithm 1", unit="step")
+    for step in range(start, steps):
+        for _ in range(k):
+            x = batches.next()
+            with torch.no_grad():  # D's step must not move G
+                fake = G(G.sample_latent(batch_size))
+            real_logits, fake_logits = D(x), D(fake)
+            d_loss = discriminator_loss(real_logits, fake_logits)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+
+        D.requires_grad_(False)  # G's step reads D's gradient w.r.t. x, never changes θ_d
+        g_loss = generator_loss(D(G.sample(batch_size)), loss)
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        D.requires_grad_(True)
+
+        stats[step] = torch.stack(
+            [d_loss, g_loss, real_logits.sigmoid().mean(), fake_logits.sigmoid().mean()]
+        ).detach()
+        done = step + 1
+        bar.update(1)
+        if done - checked >= _SYNC_EVERY or done == steps:
+            _check_finite(stats, checked, done, lr)
+            checked = done
+            bar.set_postfix(d_loss=f"{stats[step, 0]:.3f}", g_loss=f"{stats[step, 1]:.3f}")
+        if callback is not None:
+            callback(done, G, D)
+        if checkpoint is not None and (
+            done == steps or (checkpoint_every and done % checkpoint_every == 0)
+        ):
+            _check_finite(stats, checked, done, lr)  # never save a diverged state
+            save(done)
+    bar.close()
+    if checkpoint is not None and start == steps:
+        save(steps)
+    return History._from_stats(stats)
+
+
+def _check_finite(stats: torch.Tensor, lo: int, hi: int, lr: float) -> None:
+    bad = (~torch.isfinite(stats[lo:hi])).any(dim=1).nonzero()
+    if len(bad):
+        s = lo + int(bad[0])
+        d_loss, g_loss = stats[s, 0].item(), stats[s, 1].item()
+        raise TrainingDiverged(
+            f"training diverged at step {s + 1}: d_loss={d_loss}, g_loss={g_loss}. "
+            f"Try a smaller lr (now {lr:g}; e.g. lr={lr / 10:g}).",
+            History._from_stats(stats[: s + 1]),
+        )

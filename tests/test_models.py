@@ -1,0 +1,61 @@
+import math
+
+import pytest
+import torch
+
+from ganlib import Discriminator, Generator
+from ganlib.models import Maxout
+
+
+def test_paper_mnist_networks_are_reachable():
+    G = Generator(100, 784, hidden=(1200, 1200), noise="uniform", out_activation="sigmoid")
+    D = Discriminator(784, hidden=(240, 240), maxout_pieces=5, dropout=0.5, input_dropout=0.2)
+    x = G.sample(8)
+    assert x.shape == (8, 784) and x.min() >= 0 and x.max() <= 1
+    assert D(x).shape == (8,)
+    linear = [m for m in G.modules() if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linear] == [1200, 1200, 784]
+    maxouts = [m for m in D.modules() if isinstance(m, Maxout)]
+    assert [(m.out_features, m.pieces) for m in maxouts] == [(240, 5), (240, 5)]
+    drops = [m.p for m in D.modules() if isinstance(m, torch.nn.Dropout)]
+    assert drops == [0.2, 0.5, 0.5]
+
+
+def test_uniform_prior_has_unit_variance_on_the_paper_interval():
+    z = Generator(100, 2).sample_latent(20_000)
+    assert z.abs().max() <= math.sqrt(3)
+    assert abs(z.var().item() - 1) < 0.02
+    zg = Generator(3, 2, noise="gaussian").sample_latent(20_000)
+    assert abs(zg.var().item() - 1) < 0.02 and zg.abs().max() > math.sqrt(3)
+
+
+def test_maxout_is_the_max_of_its_pieces():
+    m = Maxout(3, 2, pieces=4)
+    x = torch.randn(5, 3)
+    pieces = (x @ m.linear.weight.T + m.linear.bias).view(5, 2, 4)
+    torch.testing.assert_close(m(x), pieces.max(-1).values)
+
+
+def test_dropout_is_off_in_eval_mode():
+    D = Discriminator(4, dropout=0.5, input_dropout=0.2).eval()
+    x = torch.randn(6, 4)
+    assert torch.equal(D(x), D(x))
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: Generator(0, 1), "latent_dim must be an int ≥ 1, got 0"),
+        (lambda: Generator(2, 1, noise="normal"), "unknown noise='normal'"),
+        (lambda: Generator(2, 1, out_activation="relu"), "unknown out_activation='relu'"),
+        (lambda: Discriminator(2, maxout_pieces=1), "maxout_pieces"),
+        (lambda: Discriminator(2, dropout=1.0), r"dropout is a drop probability in \[0, 1\), got 1.0"),
+        (lambda: Discriminator(2, hidden=(8, -1)), "hidden layer size"),
+        (lambda: Discriminator(2)(torch.zeros(5, 3)), r"shape \(n, 2\), got \(5, 3\)"),
+        (lambda: Discriminator(1)(torch.zeros(5)), r"x\[:, None\]"),
+        (lambda: Generator(2, 1)(torch.zeros(5, 3)), r"latent codes z of shape \(n, 2\)"),
+    ],
+)
+def test_bad_arguments_are_named(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

@@ -1,0 +1,190 @@
+import math
+
+import pytest
+import torch
+
+from ganlib import (
+    Discriminator,
+    Gaussian,
+    Generator,
+    History,
+    TrainingDiverged,
+    default_device,
+    load_checkpoint,
+    ring,
+    train,
+)
+
+
+def _players(seed=0, latent_dim=4, width=32, out_dim=1):
+    torch.manual_seed(seed)
+    return Generator(latent_dim, out_dim, hidden=(width, width)), Discriminator(out_dim, hidden=(width, width))
+
+
+def _params(*modules):
+    return torch.cat([p.detach().flatten() for m in modules for p in m.parameters()])
+
+
+def test_default_device_prefers_accelerators():
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert default_device().type == expected
+
+
+def test_learns_a_1d_gaussian():
+    target = Gaussian(4.0, 1.25)
+    G, D = _players(seed=0)
+    history = train(G, D, target, steps=LEARN_STEPS, batch_size=LEARN_BATCH, lr=LEARN_LR, seed=0, progress=False, device="cpu")
+    with torch.no_grad():
+        x = G.sample(50_000)
+    assert abs(x.mean().item() - 4.0) < 0.1
+    assert abs(x.std().item() - 1.25) < 0.15
+    # Near the equilibrium D can no longer tell the two apart: D(x) ≈ D(G(z)) ≈ ½ and −V ≈ log 4.
+    assert abs(history.d_real[-200:].mean().item() - 0.5) < 0.05
+    assert abs(history.d_loss[-200:].mean().item() - math.log(4)) < 0.05
+
+
+def test_history_records_every_step():
+    G, D = _players()
+    h = train(G, D, Gaussian(0, 1), steps=30, k=2, progress=False, device="cpu")
+    assert isinstance(h, History) and len(h) == 30
+    for series in (h.d_loss, h.g_loss, h.d_real, h.d_fake):
+        assert series.shape == (30,) and torch.isfinite(series).all()
+    assert ((h.d_real > 0) & (h.d_real < 1)).all()
+
+
+def test_tensor_data_and_2d_distributions_train():
+    G, D = _players(out_dim=2)
+    examples = ring(8).sample(500)
+    assert len(train(G, D, examples, steps=20, batch_size=64, progress=False, device="cpu")) == 20
+    assert len(train(G, D, ring(8), steps=5, progress=False, device="cpu")) == 5
+
+
+def test_d_step_does_not_touch_g_and_g_step_does_not_touch_d():
+    seen = []
+    G, D = _players()
+    before = _params(D)
+
+    def spy(step, G_, D_):
+        seen.append(step)
+
+    train(G, D, Gaussian(0, 1), steps=3, k=1, progress=False, device="cpu", callback=spy)
+    assert seen == [1, 2, 3]
+    assert not torch.equal(before, _params(D))
+    assert all(p.requires_grad for p in D.parameters())  # D is unfrozen after G's step
+
+
+@pytest.mark.parametrize("data", ["distribution", "tensor"])
+def test_same_seed_same_parameters(data):
+    source = Gaussian(1.0, 0.5) if data == "distribution" else Gaussian(1.0, 0.5).sample(300)
+    runs = []
+    for _ in range(2):
+        G, D = _players(seed=3)
+        train(G, D, source, steps=60, batch_size=32, seed=11, progress=False, device="cpu")
+        runs.append(_params(G, D))
+    assert torch.equal(runs[0], runs[1])
+    G, D = _players(seed=3)
+    train(G, D, source, steps=60, batch_size=32, seed=12, progress=False, device="cpu")
+    assert not torch.equal(runs[0], _params(G, D))
+
+
+@pytest.mark.parametrize("data", ["distribution", "tensor"])
+def test_resume_equals_an_uninterrupted_run(tmp_path, data):
+    source = Gaussian(1.0, 0.5) if data == "distribution" else Gaussian(1.0, 0.5).sample(100)
+    kw = dict(batch_size=32, k=2, seed=5, progress=False, device="cpu")
+    G, D = _players(seed=1)
+    full = train(G, D, source, steps=50, **kw)
+    reference = _params(G, D)
+
+    G, D = _players(seed=1)
+    path = tmp_path / "run.pt"
+    train(G, D, source, steps=20, checkpoint=path, **kw)
+    torch.manual_seed(999)  # whatever happens in between must not matter
+    G, D = _players(seed=42)  # fresh networks: everything comes from the file
+    resumed = train(G, D, source, steps=50, resume=path, **kw)
+    assert torch.equal(reference, _params(G, D))
+    assert torch.equal(full.d_loss, resumed.d_loss)
+
+
+def test_checkpoint_round_trip_and_every_n(tmp_path):
+    G, D = _players()
+    path = tmp_path / "ckpt" / "gan.pt"
+    train(G, D, Gaussian(0, 1), steps=25, checkpoint=path, checkpoint_every=10, progress=False, device="cpu")
+    G2, D2 = _players(seed=7)
+    state = load_checkpoint(path, G2, D2)
+    assert state["step"] == 25 and state["history"].shape == (25, 4)
+    assert torch.equal(_params(G, D), _params(G2, D2))
+    assert not (tmp_path / "ckpt" / "gan.pt.tmp").exists()
+
+
+def test_corrupt_or_foreign_checkpoints_are_named(tmp_path):
+    G, D = _players()
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(ValueError, match="not a readable ganlib checkpoint"):
+        load_checkpoint(bad, G, D)
+    good = tmp_path / "good.pt"
+    train(G, D, Gaussian(0, 1), steps=2, checkpoint=good, progress=False, device="cpu")
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(ValueError, match="not a readable ganlib checkpoint"):
+        load_checkpoint(truncated, G, D)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(ValueError, match="not a ganlib-checkpoint-1 file"):
+        load_checkpoint(foreign, G, D)
+    with pytest.raises(ValueError, match="saved generator does not fit"):
+        load_checkpoint(good, Generator(4, 1, hidden=(8,)), D)
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(tmp_path / "missing.pt", G, D)
+
+
+def test_resume_refuses_other_settings_or_a_later_step(tmp_path):
+    G, D = _players()
+    path = tmp_path / "c.pt"
+    train(G, D, Gaussian(0, 1), steps=10, checkpoint=path, progress=False, device="cpu")
+    with pytest.raises(ValueError, match="other settings.*'lr'"):
+        train(G, D, Gaussian(0, 1), steps=20, lr=0.1, resume=path, progress=False, device="cpu")
+    with pytest.raises(ValueError, match="already at step 10, past steps=5"):
+        train(G, D, Gaussian(0, 1), steps=5, resume=path, progress=False, device="cpu")
+
+
+def test_divergence_stops_with_the_step_and_a_smaller_lr():
+    G, D = _players()
+    with pytest.raises(TrainingDiverged, match=r"diverged at step \d+.*smaller lr.*lr=1e\+09") as err:
+        train(G, D, Gaussian(0, 1), steps=300, lr=1e10, optimizer="sgd", progress=False, device="cpu")
+    assert isinstance(err.value, ValueError)
+    h = err.value.history  # nothing is lost: every step up to the bad one
+    assert not torch.isfinite(torch.stack([h.d_loss[-1], h.g_loss[-1]])).all()
+    assert torch.isfinite(h.d_loss[:-1]).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"k": 0}, r"k \(discriminator steps per generator step\) must be an int ≥ 1, got 0"),
+        ({"steps": -1}, "steps must be an int ≥ 0, got -1"),
+        ({"loss": "wasserstein"}, "unknown loss='wasserstein'"),
+        ({"optimizer": "rmsprop"}, "unknown optimizer='rmsprop'"),
+        ({"lr": 0.0}, "lr must be a finite number > 0, got 0.0"),
+        ({"batch_size": 0}, "batch_size must be an int ≥ 1"),
+        ({"data": Gaussian(0, 1).sample(10).flatten()}, r"shape \(N, 1\).*got \(10,\).*x\[:, None\]"),
+        ({"data": torch.zeros(10, 3)}, r"shape \(N, 1\) to match G and D, got \(10, 3\)"),
+        ({"data": ring(8)}, "data has dimension 2 but G and D work in dimension 1"),
+        ({"data": torch.tensor([[0.0], [math.inf]])}, "finite"),
+        ({"data": Gaussian(0, 1).sample(10), "batch_size": 64}, "batch_size=64 is larger than the 10 examples"),
+        ({"data": [1.0, 2.0]}, "ganlib distribution .* or a tensor"),
+        ({"device": "tpu"}, "device='tpu'"),
+    ],
+)
+def test_bad_input_is_named(kwargs, match):
+    G, D = _players()
+    kwargs = {"data": Gaussian(0, 1), "steps": 1, "progress": False, **kwargs}
+    data = kwargs.pop("data")
+    with pytest.raises(ValueError, match=match):
+        train(G, D, data, **kwargs)
+
+
+def test_mismatched_players_are_named():
+    G = Generator(2, 3)
+    with pytest.raises(ValueError, match="G makes samples of dimension 3 but D reads dimension 1"):
+        train(G, Discriminator(1), Gaussian(0, 1), steps=1, progress=False)
