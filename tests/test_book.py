@@ -13,7 +13,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("book")
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
+    cmd = [
+        str(jupyter_book),
+        "build",
+        str(ROOT),
+        "--path-output",
+        str(out),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--all",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, (result.stdout[-6000:], result.stderr[-6000:])
     return out / "_build" / "html"
@@ -31,7 +41,9 @@ def test_chapter_1_has_maths_figures_and_the_animation(site):
     assert "mathjax" in page.lower()
     figures = list((site / "_images").glob("*.png"))
     assert len(figures) >= 2 and all(f.stat().st_size > 5_000 for f in figures)
-    assert "animation" in page.lower() and "data:image/png;base64" in page  # the kernel-free explorer
+    assert (
+        "animation" in page.lower() and "data:image/png;base64" in page
+    )  # the kernel-free explorer
     assert "colab.research.google.com" in page  # the launch button
 
 

@@ -28,8 +28,10 @@ def test_mixture_log_prob_matches_scipy_in_2d():
     mix = GaussianMixture(means, [0.5, 2.0], weights=[0.3, 0.7])
     x = torch.randn(50, 2, dtype=torch.float64) * 3
     ref = torch.logaddexp(
-        torch.from_numpy(st.multivariate_normal([0, 0], 0.25 * torch.eye(2).numpy()).logpdf(x)) + math.log(0.3),
-        torch.from_numpy(st.multivariate_normal([3, -1], 4.0 * torch.eye(2).numpy()).logpdf(x)) + math.log(0.7),
+        torch.from_numpy(st.multivariate_normal([0, 0], 0.25 * torch.eye(2).numpy()).logpdf(x))
+        + math.log(0.3),
+        torch.from_numpy(st.multivariate_normal([3, -1], 4.0 * torch.eye(2).numpy()).logpdf(x))
+        + math.log(0.7),
     )
     torch.testing.assert_close(mix.log_prob(x), ref, atol=1e-10, rtol=0)
 

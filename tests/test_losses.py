@@ -9,13 +9,18 @@ from ganlib import discriminator_loss, generator_loss, value_function
 def _naive_v(real_logits, fake_logits):
     d_real = [1 / (1 + math.exp(-a)) for a in real_logits.tolist()]
     d_fake = [1 / (1 + math.exp(-a)) for a in fake_logits.tolist()]
-    return sum(math.log(d) for d in d_real) / len(d_real) + sum(math.log(1 - d) for d in d_fake) / len(d_fake)
+    return sum(math.log(d) for d in d_real) / len(d_real) + sum(
+        math.log(1 - d) for d in d_fake
+    ) / len(d_fake)
 
 
 def test_discriminator_loss_is_minus_v():
     real, fake = torch.randn(40, dtype=torch.float64) * 3, torch.randn(30, dtype=torch.float64) * 3
     assert abs(discriminator_loss(real, fake).item() + _naive_v(real, fake)) < 1e-12
-    assert abs(discriminator_loss(real, fake).item() + value_function(real.sigmoid(), fake.sigmoid())) < 1e-12
+    assert (
+        abs(discriminator_loss(real, fake).item() + value_function(real.sigmoid(), fake.sigmoid()))
+        < 1e-12
+    )
 
 
 def test_generator_losses_match_the_naive_formulas():
@@ -28,7 +33,11 @@ def test_generator_losses_match_the_naive_formulas():
 
 def test_losses_stay_finite_at_logit_100():
     big = torch.tensor([100.0, -100.0])
-    for value in (discriminator_loss(big, big), generator_loss(big, "minimax"), generator_loss(big)):
+    for value in (
+        discriminator_loss(big, big),
+        generator_loss(big, "minimax"),
+        generator_loss(big),
+    ):
         assert torch.isfinite(value)
     # A perfect D costs nothing: exactly log σ(100) ≈ −3.7e-44 in each term.
     assert discriminator_loss(torch.tensor([100.0]), torch.tensor([-100.0])).item() < 1e-30
@@ -55,8 +64,14 @@ def test_column_logits_are_accepted():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: generator_loss(torch.zeros(3), "wasserstein"), "unknown generator loss kind='wasserstein'"),
-        (lambda: discriminator_loss(torch.zeros(3, 2), torch.zeros(3)), r"shape \(n,\) or \(n, 1\)"),
+        (
+            lambda: generator_loss(torch.zeros(3), "wasserstein"),
+            "unknown generator loss kind='wasserstein'",
+        ),
+        (
+            lambda: discriminator_loss(torch.zeros(3, 2), torch.zeros(3)),
+            r"shape \(n,\) or \(n, 1\)",
+        ),
         (lambda: discriminator_loss(torch.zeros(0), torch.zeros(3)), "empty"),
         (lambda: generator_loss([0.1, 0.2]), "tensor"),
     ],

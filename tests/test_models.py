@@ -49,7 +49,10 @@ def test_dropout_is_off_in_eval_mode():
         (lambda: Generator(2, 1, noise="normal"), "unknown noise='normal'"),
         (lambda: Generator(2, 1, out_activation="relu"), "unknown out_activation='relu'"),
         (lambda: Discriminator(2, maxout_pieces=1), "maxout_pieces"),
-        (lambda: Discriminator(2, dropout=1.0), r"dropout is a drop probability in \[0, 1\), got 1.0"),
+        (
+            lambda: Discriminator(2, dropout=1.0),
+            r"dropout is a drop probability in \[0, 1\), got 1.0",
+        ),
         (lambda: Discriminator(2, hidden=(8, -1)), "hidden layer size"),
         (lambda: Discriminator(2)(torch.zeros(5, 3)), r"shape \(n, 2\), got \(5, 3\)"),
         (lambda: Discriminator(1)(torch.zeros(5)), r"x\[:, None\]"),

@@ -30,8 +30,10 @@ def test_there_are_chapters_and_all_are_in_the_toc():
 def test_chapter_shape(path):
     nb = nbformat.read(path, as_version=4)
     code = _code(nb)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), "title first"
-    assert "find_spec(\"ganlib\")" in code, "the Colab install cell is missing"
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), (
+        "title first"
+    )
+    assert 'find_spec("ganlib")' in code, "the Colab install cell is missing"
     assert code.count("assert ") >= 5, "claims in the text must be checked by asserts"
     assert "torch.manual_seed(" in code, "chapters are seeded"
     for cell in nb.cells:
@@ -47,6 +49,8 @@ def test_chapter_shape(path):
 def test_chapter_runs_within_its_time_budget(path):
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     seconds = time.perf_counter() - start
     assert seconds <= BUDGET_S.get(path.stem, 90), f"{path.name} took {seconds:.0f} s"

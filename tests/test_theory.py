@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import numpy as np
@@ -27,7 +28,10 @@ PAIRS = [
 def _quad(f, lo, hi):
     # scipy's adaptive quadrature on a split range: an independent reference.
     points = np.linspace(lo, hi, 9)
-    return sum(si.quad(f, a, b, epsabs=1e-13, epsrel=1e-13, limit=500)[0] for a, b in zip(points[:-1], points[1:]))
+    return sum(
+        si.quad(f, a, b, epsabs=1e-13, epsrel=1e-13, limit=500)[0]
+        for a, b in itertools.pairwise(points)
+    )
 
 
 def _scipy_c_and_jsd(p, q):
@@ -100,7 +104,10 @@ def test_value_function_extremes_and_naive_formula():
     assert value_function(torch.ones(5), torch.zeros(5)) == 0.0  # perfect D
     assert abs(value_function(0.5, 0.5) + math.log(4)) < 1e-15  # D = ½
     d_real, d_fake = torch.rand(100), torch.rand(50)
-    naive = sum(math.log(v) for v in d_real.tolist()) / 100 + sum(math.log(1 - v) for v in d_fake.tolist()) / 50
+    naive = (
+        sum(math.log(v) for v in d_real.tolist()) / 100
+        + sum(math.log(1 - v) for v in d_fake.tolist()) / 50
+    )
     assert abs(value_function(d_real, d_fake) - naive) < 1e-6
 
 

@@ -18,22 +18,44 @@ from ganlib import (
 
 def _players(seed=0, latent_dim=4, width=32, out_dim=1):
     torch.manual_seed(seed)
-    return Generator(latent_dim, out_dim, hidden=(width, width)), Discriminator(out_dim, hidden=(width, width))
+    return Generator(latent_dim, out_dim, hidden=(width, width)), Discriminator(
+        out_dim, hidden=(width, width)
+    )
 
 
 def _params(*modules):
     return torch.cat([p.detach().flatten() for m in modules for p in m.parameters()])
 
 
+LEARN_STEPS, LEARN_BATCH, LEARN_LR = 6000, 256, 0.05  # SGD with momentum, as in the paper
+
+
 def test_default_device_prefers_accelerators():
-    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else "mps"
+        if torch.backends.mps.is_available()
+        else "cpu"
+    )
     assert default_device().type == expected
 
 
 def test_learns_a_1d_gaussian():
     target = Gaussian(4.0, 1.25)
     G, D = _players(seed=0)
-    history = train(G, D, target, steps=LEARN_STEPS, batch_size=LEARN_BATCH, lr=LEARN_LR, seed=0, progress=False, device="cpu")
+    history = train(
+        G,
+        D,
+        target,
+        steps=LEARN_STEPS,
+        batch_size=LEARN_BATCH,
+        lr=LEARN_LR,
+        optimizer="sgd",
+        seed=0,
+        progress=False,
+        device="cpu",
+    )
     with torch.no_grad():
         x = G.sample(50_000)
     assert abs(x.mean().item() - 4.0) < 0.1
@@ -108,7 +130,16 @@ def test_resume_equals_an_uninterrupted_run(tmp_path, data):
 def test_checkpoint_round_trip_and_every_n(tmp_path):
     G, D = _players()
     path = tmp_path / "ckpt" / "gan.pt"
-    train(G, D, Gaussian(0, 1), steps=25, checkpoint=path, checkpoint_every=10, progress=False, device="cpu")
+    train(
+        G,
+        D,
+        Gaussian(0, 1),
+        steps=25,
+        checkpoint=path,
+        checkpoint_every=10,
+        progress=False,
+        device="cpu",
+    )
     G2, D2 = _players(seed=7)
     state = load_checkpoint(path, G2, D2)
     assert state["step"] == 25 and state["history"].shape == (25, 4)
@@ -142,7 +173,7 @@ def test_resume_refuses_other_settings_or_a_later_step(tmp_path):
     G, D = _players()
     path = tmp_path / "c.pt"
     train(G, D, Gaussian(0, 1), steps=10, checkpoint=path, progress=False, device="cpu")
-    with pytest.raises(ValueError, match="other settings.*'lr'"):
+    with pytest.raises(ValueError, match=r"other settings.*'lr'"):
         train(G, D, Gaussian(0, 1), steps=20, lr=0.1, resume=path, progress=False, device="cpu")
     with pytest.raises(ValueError, match="already at step 10, past steps=5"):
         train(G, D, Gaussian(0, 1), steps=5, resume=path, progress=False, device="cpu")
@@ -150,8 +181,12 @@ def test_resume_refuses_other_settings_or_a_later_step(tmp_path):
 
 def test_divergence_stops_with_the_step_and_a_smaller_lr():
     G, D = _players()
-    with pytest.raises(TrainingDiverged, match=r"diverged at step \d+.*smaller lr.*lr=1e\+09") as err:
-        train(G, D, Gaussian(0, 1), steps=300, lr=1e10, optimizer="sgd", progress=False, device="cpu")
+    with pytest.raises(
+        TrainingDiverged, match=r"diverged at step \d+.*smaller lr.*lr=1e\+09"
+    ) as err:
+        train(
+            G, D, Gaussian(0, 1), steps=300, lr=1e10, optimizer="sgd", progress=False, device="cpu"
+        )
     assert isinstance(err.value, ValueError)
     h = err.value.history  # nothing is lost: every step up to the bad one
     assert not torch.isfinite(torch.stack([h.d_loss[-1], h.g_loss[-1]])).all()
@@ -167,11 +202,17 @@ def test_divergence_stops_with_the_step_and_a_smaller_lr():
         ({"optimizer": "rmsprop"}, "unknown optimizer='rmsprop'"),
         ({"lr": 0.0}, "lr must be a finite number > 0, got 0.0"),
         ({"batch_size": 0}, "batch_size must be an int ≥ 1"),
-        ({"data": Gaussian(0, 1).sample(10).flatten()}, r"shape \(N, 1\).*got \(10,\).*x\[:, None\]"),
+        (
+            {"data": Gaussian(0, 1).sample(10).flatten()},
+            r"shape \(N, 1\).*got \(10,\).*x\[:, None\]",
+        ),
         ({"data": torch.zeros(10, 3)}, r"shape \(N, 1\) to match G and D, got \(10, 3\)"),
         ({"data": ring(8)}, "data has dimension 2 but G and D work in dimension 1"),
         ({"data": torch.tensor([[0.0], [math.inf]])}, "finite"),
-        ({"data": Gaussian(0, 1).sample(10), "batch_size": 64}, "batch_size=64 is larger than the 10 examples"),
+        (
+            {"data": Gaussian(0, 1).sample(10), "batch_size": 64},
+            "batch_size=64 is larger than the 10 examples",
+        ),
         ({"data": [1.0, 2.0]}, "ganlib distribution .* or a tensor"),
         ({"device": "tpu"}, "device='tpu'"),
     ],
