@@ -1,18 +1,25 @@
 """ganlib: Generative Adversarial Nets (Goodfellow et al., 2014) in small PyTorch modules.
 
 One module per idea of the paper: ``distributions`` (p_data), ``models`` (G and D),
-``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``train`` (Algorithm 1)
-and ``checkpoint``.
+``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``train`` (Algorithm 1),
+``metrics`` (distances between samples) and ``checkpoint``.
 """
 
-from . import distributions, losses, models, theory
+from . import distributions, losses, metrics, models, theory
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
-from .distributions import Gaussian, GaussianMixture, grid, ring
+from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
 from .losses import discriminator_loss, generator_loss
+from .metrics import wasserstein_1d
 from .models import Discriminator, Generator
-from .theory import jensen_shannon, optimal_discriminator, value_function, virtual_criterion
-from .train import History, TrainingDiverged, train
+from .theory import (
+    high_mass_interval,
+    jensen_shannon,
+    optimal_discriminator,
+    value_function,
+    virtual_criterion,
+)
+from .train import History, TrainingDiverged, fit_discriminator, train
 
 __version__ = "0.1.0"
 
@@ -26,11 +33,15 @@ __all__ = [
     "default_device",
     "discriminator_loss",
     "distributions",
+    "fit_discriminator",
     "generator_loss",
     "grid",
+    "high_mass_interval",
     "jensen_shannon",
     "load_checkpoint",
     "losses",
+    "metrics",
+    "mixture",
     "models",
     "optimal_discriminator",
     "ring",
@@ -39,4 +50,5 @@ __all__ = [
     "train",
     "value_function",
     "virtual_criterion",
+    "wasserstein_1d",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["Gaussian", "GaussianMixture", "grid", "ring"]
+__all__ = ["Gaussian", "GaussianMixture", "grid", "mixture", "ring"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -101,6 +101,25 @@ class GaussianMixture:
         log_comp = -0.5 * sq / var - 0.5 * self.dim * (_LOG_2PI + var.log())
         return torch.logsumexp(log_comp + self.weights.log(), dim=1)
 
+    def cdf(self, x: torch.Tensor | float) -> torch.Tensor:
+        """F(x) = Σ_k w_k Φ((x − μ_k)/σ_k) for a 1-D mixture, elementwise."""
+        if self.dim != 1:
+            raise ValueError(f"cdf is defined for 1-D distributions, this one has dim={self.dim}")
+        x = torch.as_tensor(x, dtype=self.means.dtype, device=self.device)
+        z = (x[..., None] - self.means[:, 0]) / self.stds
+        return (self.weights * torch.special.ndtr(z)).sum(-1)
+
+    def icdf(self, q: float) -> float:
+        """F⁻¹(q) for a 1-D mixture: the x below which a fraction q of the mass lies (bisection)."""
+        if not 0.0 < q < 1.0:
+            raise ValueError(f"q is a probability in (0, 1), got {q!r}")
+        lo = float((self.means[:, 0] - 40 * self.stds).min())
+        hi = float((self.means[:, 0] + 40 * self.stds).max())
+        for _ in range(100):  # halves the bracket to below float64 resolution
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if float(self.cdf(mid)) < q else (lo, mid)
+        return 0.5 * (lo + hi)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(K={self.means.shape[0]}, dim={self.dim})"
 
@@ -139,3 +158,17 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixt
     ticks = (torch.arange(side, dtype=torch.get_default_dtype()) - (side - 1) / 2) * spacing
     means = torch.cartesian_prod(ticks, ticks)
     return GaussianMixture(means.reshape(-1, 2), [std] * side * side)
+
+
+def mixture(p: GaussianMixture, q: GaussianMixture, weight: float = 0.5) -> GaussianMixture:
+    """(1 − weight)·p + weight·q, e.g. m = (p_data + p_g)/2 of Theorem 1's proof."""
+    if p.dim != q.dim or not 0.0 <= weight <= 1.0:
+        raise ValueError(
+            f"mixture needs equal dims and weight in [0, 1], got {p.dim}, {q.dim}, {weight}"
+        )
+    dtype, device = p.means.dtype, p.device
+    return GaussianMixture(
+        torch.cat([p.means, q.means.to(device, dtype)]),
+        torch.cat([p.stds, q.stds.to(device, dtype)]),
+        torch.cat([(1 - weight) * p.weights, weight * q.weights.to(device, dtype)]),
+    )

@@ -13,8 +13,8 @@ import torch.nn.functional as F
 
 __all__ = ["GENERATOR_LOSSES", "discriminator_loss", "generator_loss"]
 
-GeneratorLoss = Literal["minimax", "nonsaturating"]
-GENERATOR_LOSSES: tuple[str, ...] = ("minimax", "nonsaturating")
+GeneratorLoss = Literal["minimax", "nonsaturating", "maximum_likelihood"]
+GENERATOR_LOSSES: tuple[str, ...] = ("minimax", "nonsaturating", "maximum_likelihood")
 
 
 def _logits(name: str, a: torch.Tensor) -> torch.Tensor:
@@ -40,13 +40,18 @@ def generator_loss(
     fake_logits: torch.Tensor, kind: GeneratorLoss = "nonsaturating"
 ) -> torch.Tensor:
     """G's cost on D(G(z)): ``"minimax"`` E_z[log(1 − D(G(z)))] (Eq. 1), or
-    ``"nonsaturating"`` −E_z[log D(G(z))] (Section 3), the one that does not vanish early.
+    ``"nonsaturating"`` −E_z[log D(G(z))] (Section 3), the one that does not vanish early, or
+    ``"maximum_likelihood"`` −½ E_z[exp(σ⁻¹(D(G(z))))] (Goodfellow, 2016, Section 3.2.3).
 
-    Per logit a: ∂/∂a log(1 − σ(a)) = −D → 0 as D → 0, while ∂/∂a −log σ(a) = −(1 − D) → −1.
+    Per logit a: ∂/∂a log(1 − σ(a)) = −D → 0 as D → 0, while ∂/∂a −log σ(a) = −(1 − D) → −1;
+    ∂/∂a −½ eᵃ = −½ D/(1 − D) → 0 too. The first two are finite for any logit; the
+    maximum-likelihood cost overflows float32 above a ≈ 88 (use float64 there).
     """
     fake = _logits("fake_logits", fake_logits)
     if kind == "minimax":
         return F.logsigmoid(-fake).mean()
     if kind == "nonsaturating":
         return -F.logsigmoid(fake).mean()
+    if kind == "maximum_likelihood":
+        return -0.5 * fake.exp().mean()  # σ⁻¹(D) is the logit itself: D/(1 − D) = eᵃ
     raise ValueError(f"unknown generator loss kind={kind!r}; choose one of {GENERATOR_LOSSES}")

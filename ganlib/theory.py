@@ -10,9 +10,15 @@ import math
 
 import torch
 
-from .distributions import GaussianMixture
+from .distributions import GaussianMixture, mixture
 
-__all__ = ["jensen_shannon", "optimal_discriminator", "value_function", "virtual_criterion"]
+__all__ = [
+    "high_mass_interval",
+    "jensen_shannon",
+    "optimal_discriminator",
+    "value_function",
+    "virtual_criterion",
+]
 
 LOG_4 = math.log(4.0)
 
@@ -104,3 +110,17 @@ def jensen_shannon(p: GaussianMixture, q: GaussianMixture) -> float:
     lm = torch.logaddexp(lp, lq) - math.log(2.0)
     f = 0.5 * (lp.exp() * (lp - lm) + lq.exp() * (lq - lm))
     return _integrate(f, x)
+
+
+def high_mass_interval(
+    p_data: GaussianMixture, p_g: GaussianMixture, mass: float = 0.99
+) -> tuple[float, float]:
+    """[a, b] holding ``mass`` of m = (p_data + p_g)/2, with equal tails: where D* is checked.
+
+    Outside it both densities are tiny, V barely depends on D, and no training can pin D down.
+    """
+    _grid(p_data, p_g, points_per_std=1)  # validates: two 1-D distributions
+    if not 0.0 < mass < 1.0:
+        raise ValueError(f"mass is a probability in (0, 1), got {mass!r}")
+    m = mixture(p_data, p_g)
+    return m.icdf((1 - mass) / 2), m.icdf((1 + mass) / 2)

@@ -22,7 +22,7 @@ from .device import resolve_device
 from .distributions import GaussianMixture
 from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
 
-__all__ = ["History", "TrainingDiverged", "train"]
+__all__ = ["History", "TrainingDiverged", "fit_discriminator", "train"]
 
 _SYNC_EVERY = 100
 # The default learning rate of each optimizer: measured to learn the 1-D Gaussians of the book.
@@ -34,14 +34,16 @@ class History:
     """What Algorithm 1 did, one entry per generator step (CPU tensors of shape ``(steps,)``).
 
     ``d_loss`` is −V on D's last minibatch, ``g_loss`` G's cost, ``d_real`` and ``d_fake`` the mean
-    of D(x) on real and of D(G(z)) on generated samples. At the equilibrium p_g = p_data:
-    d_loss → log 4 ≈ 1.386, d_real = d_fake → ½.
+    of D(x) on real and of D(G(z)) on generated samples, ``g_grad_norm`` the norm of the gradient
+    that G's step received. At the equilibrium p_g = p_data: d_loss → log 4 ≈ 1.386,
+    d_real = d_fake → ½.
     """
 
     d_loss: torch.Tensor
     g_loss: torch.Tensor
     d_real: torch.Tensor
     d_fake: torch.Tensor
+    g_grad_norm: torch.Tensor
 
     def __len__(self) -> int:
         return len(self.d_loss)
@@ -142,6 +144,86 @@ def _optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=lr, momentum=0.5)
 
 
+def _discriminator_step(
+    D: nn.Module, opt_d: torch.optim.Optimizer, x: torch.Tensor, fake: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One step of Algorithm 1's inner loop: ascend V, i.e. descend −V, on a real and a fake batch."""
+    real_logits, fake_logits = D(x), D(fake)
+    d_loss = discriminator_loss(real_logits, fake_logits)
+    opt_d.zero_grad(set_to_none=True)
+    d_loss.backward()
+    opt_d.step()
+    return d_loss.detach(), real_logits.detach(), fake_logits.detach()
+
+
+def _check_settings(steps: int, batch_size: int, optimizer: str, lr: float | None) -> float:
+    _int_at_least("steps", steps, 0)
+    _int_at_least("batch_size", batch_size, 1)
+    if optimizer not in _DEFAULT_LR:
+        raise ValueError(f"unknown optimizer={optimizer!r}; choose one of {tuple(_DEFAULT_LR)}")
+    lr = _DEFAULT_LR[optimizer] if lr is None else lr
+    if (
+        isinstance(lr, bool)
+        or not isinstance(lr, int | float)
+        or not (math.isfinite(lr) and lr > 0)
+    ):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    return float(lr)
+
+
+def fit_discriminator(
+    D: nn.Module,
+    p_data: GaussianMixture | torch.Tensor,
+    p_g: GaussianMixture | torch.Tensor | nn.Module,
+    *,
+    steps: int,
+    batch_size: int = 256,
+    lr: float | None = None,
+    optimizer: Literal["sgd", "adam"] = "sgd",
+    seed: int | None = None,
+    device: str | torch.device | None = None,
+) -> torch.Tensor:
+    """max_D V(D, G) for a fixed G: Algorithm 1's inner loop alone, approaching D*_G (Prop. 1).
+
+    ``p_g`` is a distribution, a tensor of samples or a frozen ``Generator``. Returns −V on each
+    step's minibatch (a CPU tensor of shape ``(steps,)``); it falls towards −C(G).
+    """
+    lr = _check_settings(steps, batch_size, optimizer, lr)
+    d_dim = getattr(D, "in_dim", None)
+    if d_dim is None:
+        raise ValueError("D must be a ganlib Discriminator (with in_dim)")
+    device = resolve_device(device)
+    if seed is not None:
+        torch.manual_seed(seed)
+    D.to(device).train()
+    real = _Minibatches(p_data, batch_size, d_dim, device)
+    G, fakes = None, None
+    if isinstance(p_g, nn.Module):
+        if getattr(p_g, "out_dim", None) != d_dim:
+            raise ValueError(
+                f"G makes samples of dimension {getattr(p_g, 'out_dim', None)} but D reads dimension {d_dim}"
+            )
+        G = p_g.to(device)
+    else:
+        fakes = _Minibatches(p_g, batch_size, d_dim, device)
+    opt_d = _optimizer(optimizer, D.parameters(), lr)
+    losses = torch.zeros(steps, device=device)
+    for step in range(steps):
+        if G is not None:
+            with torch.no_grad():
+                fake = G(G.sample_latent(batch_size))
+        else:
+            fake = fakes.next()
+        losses[step] = _discriminator_step(D, opt_d, real.next(), fake)[0]
+    losses = losses.cpu()
+    if not torch.isfinite(losses).all():
+        bad = int((~torch.isfinite(losses)).nonzero()[0]) + 1
+        raise ValueError(
+            f"D's loss diverged at step {bad}; try a smaller lr (now {lr:g}; e.g. lr={lr / 10:g})"
+        )
+    return losses
+
+
 def train(
     G: nn.Module,
     D: nn.Module,
@@ -175,21 +257,11 @@ def train(
     ``checkpoint_every`` steps and at the end; ``resume`` continues from such a file up to
     ``steps`` in total, exactly as an uninterrupted run would have.
     """
-    steps = _int_at_least("steps", steps, 0)
+    lr = _check_settings(steps, batch_size, optimizer, lr)
     k = _int_at_least("k (discriminator steps per generator step)", k, 1)
-    batch_size = _int_at_least("batch_size", batch_size, 1)
     checkpoint_every = _int_at_least("checkpoint_every", checkpoint_every, 0)
     if loss not in GENERATOR_LOSSES:
         raise ValueError(f"unknown loss={loss!r}; choose one of {GENERATOR_LOSSES}")
-    if optimizer not in _DEFAULT_LR:
-        raise ValueError(f"unknown optimizer={optimizer!r}; choose one of {tuple(_DEFAULT_LR)}")
-    lr = _DEFAULT_LR[optimizer] if lr is None else lr
-    if (
-        isinstance(lr, bool)
-        or not isinstance(lr, int | float)
-        or not (math.isfinite(lr) and lr > 0)
-    ):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     g_dim, d_dim = getattr(G, "out_dim", None), getattr(D, "in_dim", None)
     if g_dim is None or d_dim is None:
         raise ValueError(
@@ -213,7 +285,7 @@ def train(
         "lr": float(lr),
         "optimizer": optimizer,
     }
-    stats = torch.zeros(steps, 4, device=device)  # d_loss, g_loss, mean D(x), mean D(G(z))
+    stats = torch.zeros(steps, len(fields(History)), device=device)  # one column per field
 
     start = 0
     if resume is not None:
@@ -243,25 +315,30 @@ def train(
     bar = tqdm(total=steps, initial=start, disable=not progress, desc="Algorithm 1", unit="step")
     for step in range(start, steps):
         for _ in range(k):
-            x = batches.next()
             with torch.no_grad():  # D's step must not move G
                 fake = G(G.sample_latent(batch_size))
-            real_logits, fake_logits = D(x), D(fake)
-            d_loss = discriminator_loss(real_logits, fake_logits)
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
+            d_loss, real_logits, fake_logits = _discriminator_step(D, opt_d, batches.next(), fake)
 
         D.requires_grad_(False)  # G's step reads D's gradient w.r.t. x, never changes θ_d
         g_loss = generator_loss(D(G.sample(batch_size)), loss)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
+        grads = [p.grad for p in G.parameters() if p.grad is not None]
+        grad_norm = torch.linalg.vector_norm(
+            torch.stack([torch.linalg.vector_norm(g) for g in grads])
+        )
         opt_g.step()
         D.requires_grad_(True)
 
         stats[step] = torch.stack(
-            [d_loss, g_loss, real_logits.sigmoid().mean(), fake_logits.sigmoid().mean()]
-        ).detach()
+            [
+                d_loss,
+                g_loss.detach(),
+                real_logits.sigmoid().mean(),
+                fake_logits.sigmoid().mean(),
+                grad_norm,
+            ]
+        )
         done = step + 1
         bar.update(1)
         if done - checked >= _SYNC_EVERY or done == steps:
@@ -285,9 +362,11 @@ def _check_finite(stats: torch.Tensor, lo: int, hi: int, lr: float) -> None:
     bad = (~torch.isfinite(stats[lo:hi])).any(dim=1).nonzero()
     if len(bad):
         s = lo + int(bad[0])
-        d_loss, g_loss = stats[s, 0].item(), stats[s, 1].item()
+        values = ", ".join(
+            f"{f.name}={v:.4g}" for f, v in zip(fields(History), stats[s].tolist(), strict=True)
+        )
         raise TrainingDiverged(
-            f"training diverged at step {s + 1}: d_loss={d_loss}, g_loss={g_loss}. "
+            f"training diverged at step {s + 1} ({values}). "
             f"Try a smaller lr (now {lr:g}; e.g. lr={lr / 10:g}).",
             History._from_stats(stats[: s + 1]),
         )

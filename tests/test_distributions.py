@@ -4,7 +4,7 @@ import pytest
 import scipy.stats as st
 import torch
 
-from ganlib import Gaussian, GaussianMixture, grid, ring
+from ganlib import Gaussian, GaussianMixture, grid, mixture, ring
 
 
 def test_gaussian_log_prob_matches_scipy():
@@ -72,3 +72,27 @@ def test_grid_is_centred_with_the_given_spacing():
 def test_bad_parameters_are_named(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_cdf_and_icdf_match_scipy_for_a_mixture():
+    mix = GaussianMixture([[-2.0], [1.0]], [0.5, 1.5], weights=[0.3, 0.7])
+    x = torch.linspace(-6, 6, 25, dtype=torch.float64)
+    ref = 0.3 * st.norm.cdf(x.numpy(), -2, 0.5) + 0.7 * st.norm.cdf(x.numpy(), 1, 1.5)
+    torch.testing.assert_close(mix.cdf(x).double(), torch.from_numpy(ref), atol=1e-6, rtol=0)
+    for q in (0.005, 0.3, 0.5, 0.995):
+        assert abs(float(mix.cdf(mix.icdf(q))) - q) < 1e-6
+    assert abs(Gaussian(1.0, 2.0).icdf(0.975) - st.norm.ppf(0.975, 1, 2)) < 1e-5
+    with pytest.raises(ValueError, match=r"q is a probability in \(0, 1\), got 1.0"):
+        mix.icdf(1.0)
+    with pytest.raises(ValueError, match="1-D distributions"):
+        ring(4).cdf(torch.zeros(2))
+
+
+def test_mixture_of_two_distributions_is_their_average():
+    p, q = Gaussian(0, 1), Gaussian(3, 0.5)
+    m = mixture(p, q)
+    x = torch.linspace(-3, 5, 50)
+    expected = torch.logaddexp(p.log_prob(x), q.log_prob(x)) - math.log(2)
+    torch.testing.assert_close(m.log_prob(x), expected)
+    with pytest.raises(ValueError, match="equal dims"):
+        mixture(p, ring(4))

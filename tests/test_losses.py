@@ -54,6 +54,19 @@ def test_saturation_gradients_by_autograd():
     torch.testing.assert_close(g_mm, -d)
     torch.testing.assert_close(g_ns, -(1 - d))
     assert abs(g_mm[0].item()) < 1e-8 and abs(g_ns[0].item() + 1) < 1e-8  # D ≈ 0: vanishes vs. −1
+    # Maximum likelihood (Goodfellow, 2016): ∂/∂a −½ eᵃ = −½ D/(1 − D).
+    (g_ml,) = torch.autograd.grad(generator_loss(a, "maximum_likelihood") * len(a), a)
+    torch.testing.assert_close(g_ml, -0.5 * d / (1 - d))
+
+
+def test_maximum_likelihood_cost_matches_the_naive_formula():
+    fake = torch.randn(25, dtype=torch.float64) * 3
+    d = fake.sigmoid()
+    naive = -0.5 * (d / (1 - d)).mean().item()  # −½ E exp(σ⁻¹(D))
+    assert abs(generator_loss(fake, "maximum_likelihood").item() - naive) < 1e-9
+    assert torch.isfinite(
+        generator_loss(torch.tensor([100.0, -100.0], dtype=torch.float64), "maximum_likelihood")
+    )
 
 
 def test_column_logits_are_accepted():

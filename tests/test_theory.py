@@ -10,6 +10,7 @@ import torch
 from ganlib import (
     Gaussian,
     GaussianMixture,
+    high_mass_interval,
     jensen_shannon,
     optimal_discriminator,
     value_function,
@@ -123,3 +124,16 @@ def test_value_function_extremes_and_naive_formula():
 def test_theory_rejects_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_high_mass_interval_holds_the_mass():
+    p, q = Gaussian(0.0, 1.0), Gaussian(3.0, 0.5)
+    lo, hi = high_mass_interval(p, q, mass=0.99)
+    inside = 0.5 * (st.norm.cdf(hi, 0, 1) - st.norm.cdf(lo, 0, 1)) + 0.5 * (
+        st.norm.cdf(hi, 3, 0.5) - st.norm.cdf(lo, 3, 0.5)
+    )
+    assert abs(inside - 0.99) < 1e-6
+    same_lo, same_hi = high_mass_interval(p, Gaussian(0.0, 1.0), mass=0.95)
+    assert abs(same_hi - 1.959964) < 1e-5 and abs(same_lo + 1.959964) < 1e-5
+    with pytest.raises(ValueError, match="mass is a probability"):
+        high_mass_interval(p, q, mass=1.5)
