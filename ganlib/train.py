@@ -171,6 +171,7 @@ def _check_settings(steps: int, batch_size: int, optimizer: str, lr: float | Non
     return float(lr)
 
 
+@torch.enable_grad()  # training works even when called inside a torch.no_grad() block
 def fit_discriminator(
     D: nn.Module,
     p_data: GaussianMixture | torch.Tensor,
@@ -224,6 +225,7 @@ def fit_discriminator(
     return losses
 
 
+@torch.enable_grad()
 def train(
     G: nn.Module,
     D: nn.Module,

@@ -268,3 +268,10 @@ def test_history_records_the_gradient_reaching_g():
     G, D = _players()
     h = train(G, D, Gaussian(3, 1), steps=10, progress=False, device="cpu")
     assert (h.g_grad_norm > 0).all() and torch.isfinite(h.g_grad_norm).all()
+
+
+def test_training_works_inside_no_grad():
+    G, D = _players()
+    with torch.no_grad():
+        assert len(train(G, D, Gaussian(0, 1), steps=3, progress=False, device="cpu")) == 3
+        assert fit_discriminator(D, Gaussian(0, 1), Gaussian(1, 1), steps=3, device="cpu").shape == (3,)
