@@ -274,4 +274,6 @@ def test_training_works_inside_no_grad():
     G, D = _players()
     with torch.no_grad():
         assert len(train(G, D, Gaussian(0, 1), steps=3, progress=False, device="cpu")) == 3
-        assert fit_discriminator(D, Gaussian(0, 1), Gaussian(1, 1), steps=3, device="cpu").shape == (3,)
+        assert fit_discriminator(
+            D, Gaussian(0, 1), Gaussian(1, 1), steps=3, device="cpu"
+        ).shape == (3,)
