@@ -20,8 +20,6 @@ __all__ = [
     "virtual_criterion",
 ]
 
-LOG_4 = math.log(4.0)
-
 
 def _probabilities(name: str, d: torch.Tensor | float) -> torch.Tensor:
     d = torch.as_tensor(d, dtype=torch.float64)

@@ -248,8 +248,8 @@ def train(
     """min_G max_D V(D, G) by alternating minibatch steps: Algorithm 1 (k = 1 in the paper).
 
     Each of ``steps`` iterations takes ``k`` gradient steps on D (ascending V on m = ``batch_size``
-    data and generated samples) and then one on G (descending its ``loss``: ``"minimax"`` or
-    ``"nonsaturating"``) with D frozen. ``data`` is a distribution or an ``(N, d)`` tensor.
+    data and generated samples) and then one on G (descending its ``loss``: ``"minimax"``,
+    ``"nonsaturating"`` or ``"maximum_likelihood"``) with D frozen. ``data`` is a distribution or an ``(N, d)`` tensor.
     The optimizer is the paper's SGD with momentum 0.5 (lr 0.05 unless given), or Adam
     (β1 = 0.5, lr 2e-4 unless given).
 
