@@ -1,12 +1,19 @@
 # Two commands, each of which makes its own environment on first use:
 #   make book   executes every chapter and builds the website into _build/html
 #   make test   lint + unit tests + notebooks (nbval) + a clean book build
+# For chapter authors: make notebooks (store outputs), make timings, make seeds, make format.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Another x86 CPU, emulated on this one: MKL's reproducible mode with AVX2 kernels instead of
+# AVX-512, and torch's own kernels without vectorisation. Each moves a trained network in the
+# 5th digit; CPUs without MKL or AVX ignore them. `make test` compares the stored outputs (made
+# natively by `make notebooks`) under it, so an output that depends on the CPU fails here first.
+# `make test OTHER_CPU=` runs natively.
+OTHER_CPU ?= MKL_CBWR=COMPATIBLE MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=default
 
-.PHONY: book test format clean notebooks
+.PHONY: book test format clean notebooks timings seeds
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +28,7 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	env $(OTHER_CPU) $(BIN)/python -m pytest
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -30,5 +37,11 @@ format: $(STAMP)
 clean:
 	rm -rf _build .pytest_cache
 
-notebooks: $(STAMP)  # re-execute the chapters and store the outputs that nbval compares
-	$(BIN)/python tools/refresh_notebooks.py
+notebooks: $(STAMP)  # re-execute the chapters natively and store the outputs that nbval compares
+	$(BIN)/python tools/refresh_notebooks.py $(CHAPTERS)
+
+timings: $(STAMP)  # each chapter's execution time against its budget; fails when one is over
+	$(BIN)/python tools/timings.py $(CHAPTERS)
+
+seeds: $(STAMP)  # every chapter on seeds 0-4, natively and on OTHER_CPU: the spread of each number
+	$(BIN)/python tools/seed_sweep.py --seeds 0-4 --other-cpu "$(OTHER_CPU)" $(CHAPTERS)

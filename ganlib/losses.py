@@ -2,6 +2,11 @@
 
 log D = log σ(a) = logsigmoid(a) and log(1 − D) = log σ(−a) = logsigmoid(−a): no sigmoid is
 ever rounded to 0 or 1 before a log is taken.
+
+One convention for every cost: a plain mean over the minibatch, with no factor ½. The minimax
+cost is then exactly Eq. 1's second term and D's cost exactly −V. Goodfellow's 2016 tutorial
+writes each cost with a factor ½ (its J^(D) is the cross-entropy over 2m samples, −V/2); that
+halves every gradient alike and moves no minimum.
 """
 
 from __future__ import annotations
@@ -41,10 +46,11 @@ def generator_loss(
 ) -> torch.Tensor:
     """G's cost on D(G(z)): ``"minimax"`` E_z[log(1 − D(G(z)))] (Eq. 1), or
     ``"nonsaturating"`` −E_z[log D(G(z))] (Section 3), the one that does not vanish early, or
-    ``"maximum_likelihood"`` −½ E_z[exp(σ⁻¹(D(G(z))))] (Goodfellow, 2016, Section 3.2.3).
+    ``"maximum_likelihood"`` −E_z[exp(σ⁻¹(D(G(z))))] (Goodfellow, 2016, Section 3.2.4).
 
     Per logit a: ∂/∂a log(1 − σ(a)) = −D → 0 as D → 0, while ∂/∂a −log σ(a) = −(1 − D) → −1;
-    ∂/∂a −½ eᵃ = −½ D/(1 − D) → 0 too. The first two are finite for any logit; the
+    ∂/∂a −eᵃ = −D/(1 − D) → 0 too. With D = D*, the maximum-likelihood cost's expected gradient
+    is that of KL(p_data ‖ p_g), hence its name. The first two are finite for any logit; the
     maximum-likelihood cost overflows float32 above a ≈ 88 (use float64 there).
     """
     fake = _logits("fake_logits", fake_logits)
@@ -53,5 +59,5 @@ def generator_loss(
     if kind == "nonsaturating":
         return -F.logsigmoid(fake).mean()
     if kind == "maximum_likelihood":
-        return -0.5 * fake.exp().mean()  # σ⁻¹(D) is the logit itself: D/(1 − D) = eᵃ
+        return -fake.exp().mean()  # σ⁻¹(D) is the logit itself: D/(1 − D) = eᵃ
     raise ValueError(f"unknown generator loss kind={kind!r}; choose one of {GENERATOR_LOSSES}")

@@ -114,7 +114,7 @@ class Discriminator(nn.Module):
     """D(x; θ_d) as a logit a, with D(x) = σ(a): the probability that x came from the data.
 
     Hidden units are maxout with ``maxout_pieces`` pieces (the paper's D) or, when None,
-    LeakyReLU(0.2), which keeps a gradient for G everywhere. ``dropout`` is the probability of
+    LeakyReLU(0.2) (the DCGAN choice). ``dropout`` is the probability of
     dropping a hidden unit, ``input_dropout`` that of dropping an input (paper: 0.5 and 0.2).
     """
 

@@ -91,7 +91,9 @@ def _integrate(f: torch.Tensor, x: torch.Tensor) -> float:
 def virtual_criterion(p_data: GaussianMixture, p_g: GaussianMixture) -> float:
     """C(G) = max_D V(D, G) = E_{p_data}[log D*_G] + E_{p_g}[log(1 − D*_G)]  (Eq. 4, Thm. 1).
 
-    Computed by quadrature for two 1-D distributions (absolute error below 1e-6); it equals
+    No maximisation happens here: Prop. 1 gives the maximiser, so D*_G = p_data/(p_data + p_g)
+    is substituted into V and the two expectations are integrated by quadrature, for two 1-D
+    distributions (absolute error below 1e-6). Theorem 1 says the result equals
     −log 4 + 2·JSD(p_data ‖ p_g), with its minimum −log 4 exactly when p_g = p_data.
     """
     x = _grid(p_data, p_g, points_per_std=40)

@@ -54,15 +54,15 @@ def test_saturation_gradients_by_autograd():
     torch.testing.assert_close(g_mm, -d)
     torch.testing.assert_close(g_ns, -(1 - d))
     assert abs(g_mm[0].item()) < 1e-8 and abs(g_ns[0].item() + 1) < 1e-8  # D ≈ 0: vanishes vs. −1
-    # Maximum likelihood (Goodfellow, 2016): ∂/∂a −½ eᵃ = −½ D/(1 − D).
+    # Maximum likelihood (Goodfellow, 2016, §3.2.4, without its ½): ∂/∂a −eᵃ = −D/(1 − D).
     (g_ml,) = torch.autograd.grad(generator_loss(a, "maximum_likelihood") * len(a), a)
-    torch.testing.assert_close(g_ml, -0.5 * d / (1 - d))
+    torch.testing.assert_close(g_ml, -d / (1 - d))
 
 
 def test_maximum_likelihood_cost_matches_the_naive_formula():
     fake = torch.randn(25, dtype=torch.float64) * 3
     d = fake.sigmoid()
-    naive = -0.5 * (d / (1 - d)).mean().item()  # −½ E exp(σ⁻¹(D))
+    naive = -(d / (1 - d)).mean().item()  # −E exp(σ⁻¹(D))
     assert abs(generator_loss(fake, "maximum_likelihood").item() - naive) < 1e-9
     assert torch.isfinite(
         generator_loss(torch.tensor([100.0, -100.0], dtype=torch.float64), "maximum_likelihood")
@@ -92,3 +92,49 @@ def test_column_logits_are_accepted():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def _expected_gradient(kind, theta, sigma=1.25, mu_data=0.0, sigma_data=1.0, n=200_000):
+    """d/dθ E_z[J(D*(θ + σz))] with D* frozen at θ: the gradient G receives from an optimal D.
+
+    z runs over n stratified quantiles of N(0, 1), so the expectation is deterministic.
+    """
+    z = torch.special.ndtri((torch.arange(n, dtype=torch.float64) + 0.5) / n)
+    t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
+    x = t + sigma * z
+    normal = torch.distributions.Normal
+    # D*'s logit log p_data − log p_g, with p_g's parameters frozen at θ (D is not G's to move).
+    logit = normal(mu_data, sigma_data).log_prob(x) - normal(theta, sigma).log_prob(x)
+    (grad,) = torch.autograd.grad(generator_loss(logit, kind), t)
+    return grad.item()
+
+
+def test_maximum_likelihood_cost_follows_the_kl_gradient_at_d_star():
+    # Goodfellow (2016) §3.2.4: with D = D*, E[∇ −exp(σ⁻¹(D(G(z))))] = ∇ KL(p_data ‖ p_g).
+    # For p_data = N(0, 1), p_g = N(θ, σ²): KL(p_data ‖ p_g) = log σ + (1 + θ²)/(2σ²) − ½.
+    # (σ = 1.25 > 1 keeps p_data/p_g bounded in the tails, which the quantiles then cover.)
+    for theta in (-1.0, 0.5, 2.0):
+        assert _expected_gradient("maximum_likelihood", theta) == pytest.approx(
+            theta / 1.25**2, rel=1e-4
+        )
+
+
+def test_nonsaturating_cost_follows_kl_minus_twice_jsd_at_d_star():
+    # With D = D*, E[∇ −log D(G(z))] = ∇ [KL(p_g ‖ p_data) − 2 JSD(p_data ‖ p_g)]: not zero-sum.
+    # KL(N(θ, σ²) ‖ N(0, 1)) = −log σ + (σ² + θ²)/2 − ½ has gradient θ; the JSD comes from
+    # scipy's adaptive quadrature and a central difference.
+    import scipy.integrate as si
+    import scipy.stats as st
+
+    def jsd(theta, sigma=1.25):
+        def f(x):
+            p, q = st.norm.pdf(x, 0, 1), st.norm.pdf(x, theta, sigma)
+            m = (p + q) / 2
+            return sum(0.5 * v * math.log(v / m) for v in (p, q) if v > 0)
+
+        return si.quad(f, -15 + theta, 15 + theta, epsabs=1e-13, epsrel=1e-12, limit=400)[0]
+
+    h = 1e-4
+    for theta in (-1.0, 0.5, 2.0):
+        expected = theta - 2 * (jsd(theta + h) - jsd(theta - h)) / (2 * h)
+        assert _expected_gradient("nonsaturating", theta) == pytest.approx(expected, rel=1e-4)

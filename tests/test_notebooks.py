@@ -1,17 +1,18 @@
-"""Structure and time budget of the chapters (nbval checks their outputs, test_book the website)."""
+"""Structure of the chapters (nbval checks their outputs, test_book the website).
+
+Execution times are not tested here: a loaded machine measures more for reasons unrelated to
+the code. `make timings` checks each chapter against its budget.
+"""
 
 import re
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-BUDGET_S = {"01_value_function": 60}  # the spine issue's limit; every other chapter: 90 s
 
 
 def _code(nb):
@@ -35,7 +36,6 @@ def test_chapter_shape(path):
     )
     assert 'find_spec("ganlib")' in code, "the Colab install cell is missing"
     assert code.count("assert ") >= 5, "claims in the text must be checked by asserts"
-    assert "torch.manual_seed(" in code, "chapters are seeded"
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             assert out.output_type != "error", f"{path.name} stores an error output"
@@ -46,11 +46,14 @@ def test_chapter_shape(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_chapter_runs_within_its_time_budget(path):
-    nb = nbformat.read(path, as_version=4)
-    start = time.perf_counter()
-    NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
-    seconds = time.perf_counter() - start
-    assert seconds <= BUDGET_S.get(path.stem, 90), f"{path.name} took {seconds:.0f} s"
+def test_chapter_is_seeded_once_for_the_seed_sweep(path):
+    # `make seeds` re-runs a chapter on other seeds by rewriting its one `SEED = 0` line, so
+    # every seed in the chapter must follow from SEED: no literal seed anywhere else.
+    code = _code(nb := nbformat.read(path, as_version=4))
+    setters = [
+        c for c in nb.cells if c.cell_type == "code" and re.search(r"^SEED = 0\b", c.source, re.M)
+    ]
+    assert len(setters) == 1, "set SEED = 0 in exactly one cell, the setup cell"
+    assert "torch.manual_seed(SEED)" in setters[0].source
+    literal = re.findall(r"(?:manual_seed\(|seed=)\s*\d+", code)
+    assert not literal, f"seeds must derive from SEED, found {literal}"

@@ -1,0 +1,71 @@
+"""Execute chapter notebooks: shared by refresh_notebooks, timings and seed_sweep.
+
+A chapter sets ``SEED = 0`` once in its setup cell and derives every seed from it, so a chapter
+can be re-run on another seed by rewriting that one line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SEED_LINE = re.compile(r"^SEED = \d+", flags=re.M)
+
+
+def chapters(names: list[str]) -> list[Path]:
+    """The chapters named (paths or stems), or all of them."""
+    if not names:
+        return CHAPTERS
+    found = []
+    for name in names:
+        path = Path(name)
+        if not path.exists():
+            path = ROOT / "notebooks" / f"{Path(name).stem}.ipynb"
+        if not path.exists():
+            raise SystemExit(f"no chapter {name!r}; chapters: {[p.stem for p in CHAPTERS]}")
+        found.append(path)
+    return found
+
+
+def with_seed(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
+    """The notebook with its one ``SEED = 0`` line set to ``seed``."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and SEED_LINE.search(c.source)]
+    if len(cells) != 1:
+        raise ValueError(f"a chapter sets SEED in exactly one code cell, found {len(cells)}")
+    cells[0].source = SEED_LINE.sub(f"SEED = {seed}", cells[0].source)
+    return nb
+
+
+@contextmanager
+def environment(extra: dict[str, str]):
+    """Kernels started inside inherit these variables (nbclient copies os.environ)."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def execute(nb: nbformat.NotebookNode, path: Path, timeout: int = 600) -> float:
+    """Run every cell in a fresh python3 kernel, in place; return the wall time in seconds."""
+    start = time.perf_counter()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    return time.perf_counter() - start

@@ -1,0 +1,98 @@
+"""Run chapters on several seeds and on an emulated other CPU: `make seeds`.
+
+Usage: python tools/seed_sweep.py [--seeds 0-4] [--other-cpu "VAR=value ..."] [--json FILE]
+                                  [chapter ...]
+
+Every assert in a chapter must hold on every seed and on every machine, not only on the run
+whose outputs are stored. This executes each chapter with ``SEED = s`` for each seed, natively
+and, with ``--other-cpu``, again with those variables set (the Makefile's OTHER_CPU: another
+x86 CPU emulated on this one); it fails if any run raises, and prints, for every float the
+chapter leaves in its namespace, its range over the runs: the spread to quote next to a claim
+("gap 0.01–0.03 over 5 seeds; we assert ≤ 0.05") and to keep thresholds clear of.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+
+import nbformat
+from chapters import chapters, environment, execute, with_seed
+
+MARK = "SEED-SWEEP:"
+# Appended to each run: every float (and dict of floats) the chapter defined, by name.
+COLLECT = f"""
+import json as _json
+def _floats(_ns):
+    for _k, _v in list(_ns.items()):
+        if _k.startswith("_") or _k.isupper():
+            continue
+        if isinstance(_v, float):
+            yield _k, _v
+        elif isinstance(_v, dict):
+            yield from ((f"{{_k}}[{{_kk}}]", _vv) for _kk, _vv in _v.items() if isinstance(_vv, float))
+print({MARK!r} + _json.dumps(dict(_floats(globals()))))
+"""
+
+
+def run(path, seed: int) -> dict[str, float]:
+    nb = with_seed(nbformat.read(path, as_version=4), seed)
+    nb.cells.append(nbformat.v4.new_code_cell(COLLECT))
+    execute(nb, path)
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    return json.loads(text.split(MARK, 1)[1])
+
+
+def seeds(spec: str) -> list[int]:
+    lo, _, hi = spec.partition("-")
+    return list(range(int(lo), int(hi or lo) + 1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapters", nargs="*")
+    parser.add_argument("--seeds", default="0-4", help="a seed or a range, e.g. 0-4 (default)")
+    parser.add_argument(
+        "--other-cpu", default="", help='also run with these variables set: "VAR=value ..."'
+    )
+    parser.add_argument("--json", help="also write every value of every run to this file")
+    args = parser.parse_args()
+    other_cpu = dict(kv.split("=", 1) for kv in args.other_cpu.split())
+    machines = {"native": {}, "other CPU": other_cpu} if other_cpu else {"native": {}}
+    failed, everything = [], {}
+    for path in chapters(args.chapters):
+        values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        for machine, env in machines.items():
+            with environment(env):
+                for seed in seeds(args.seeds):
+                    try:
+                        for name, v in run(path, seed).items():
+                            values[name][machine].append(v)
+                    except Exception as err:  # an assert (or anything) failed on this run
+                        reason = str(err).strip().splitlines()[-1][:200]
+                        failed.append(f"{path.stem} seed {seed} ({machine}): {reason}")
+                        print(f"FAILED {failed[-1]}", flush=True)
+        everything[path.stem] = values
+        print(f"\n{path.stem}  (seeds {args.seeds}; range on each machine)")
+        for name, by_machine in sorted(values.items()):
+            every = [v for vs in by_machine.values() for v in vs]
+            if max(every) == min(every):
+                continue  # a constant: the same on every seed and machine
+            ranges = "   ".join(
+                f"{m}: {min(vs):.4g} … {max(vs):.4g}" for m, vs in by_machine.items()
+            )
+            print(f"  {name:<32} {ranges}", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(everything, f, indent=1)
+    if failed:
+        print("\nruns that failed:\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
+    print("\nevery run passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
