@@ -18,6 +18,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SEED_LINE = re.compile(r"^SEED = \d+", flags=re.M)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in stored tracebacks
 
 
 def chapters(names: list[str]) -> list[Path]:
@@ -59,13 +60,31 @@ def environment(extra: dict[str, str]):
                 os.environ[k] = v
 
 
-def execute(nb: nbformat.NotebookNode, path: Path, timeout: int = 600) -> float:
-    """Run every cell in a fresh python3 kernel, in place; return the wall time in seconds."""
+def execute(
+    nb: nbformat.NotebookNode, path: Path, timeout: int = 600, allow_errors: bool = False
+) -> float:
+    """Run every cell in a fresh python3 kernel, in place; return the wall time in seconds.
+
+    With ``allow_errors`` a failing cell stores its error output and execution goes on.
+    """
     start = time.perf_counter()
     NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
+        allow_errors=allow_errors,
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     return time.perf_counter() - start
+
+
+def errors(nb: nbformat.NotebookNode) -> list[str]:
+    """One line per cell that stored an error: its number, the exception and the failing line."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                frames = [ANSI.sub("", line) for line in out.traceback if "---->" in line]
+                where = frames[-1].split("---->", 1)[1].strip() if frames else ""
+                found.append(f"cell {i}: {out.ename} {out.evalue} at {where}".strip())
+    return found

@@ -19,7 +19,7 @@ import sys
 from collections import defaultdict
 
 import nbformat
-from chapters import chapters, environment, execute, with_seed
+from chapters import chapters, environment, errors, execute, with_seed
 
 MARK = "SEED-SWEEP:"
 # Appended to each run: every float (and dict of floats) the chapter defined, by name.
@@ -37,12 +37,14 @@ print({MARK!r} + _json.dumps(dict(_floats(globals()))))
 """
 
 
-def run(path, seed: int) -> dict[str, float]:
+def run(path, seed: int) -> tuple[dict[str, float], list[str]]:
+    """The chapter's floats on this seed, and the cells that failed (execution goes on past
+    them, so a failing run still reports its numbers)."""
     nb = with_seed(nbformat.read(path, as_version=4), seed)
     nb.cells.append(nbformat.v4.new_code_cell(COLLECT))
-    execute(nb, path)
+    execute(nb, path, allow_errors=True)
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    return json.loads(text.split(MARK, 1)[1])
+    return json.loads(text.split(MARK, 1)[1]), errors(nb)
 
 
 def seeds(spec: str) -> list[int]:
@@ -67,15 +69,14 @@ def main() -> int:
         for machine, env in machines.items():
             with environment(env):
                 for seed in seeds(args.seeds):
-                    try:
-                        for name, v in run(path, seed).items():
-                            values[name][machine].append(v)
-                    except Exception as err:  # an assert (or anything) failed on this run
-                        reason = str(err).strip().splitlines()[-1][:200]
-                        failed.append(f"{path.stem} seed {seed} ({machine}): {reason}")
+                    floats, failures = run(path, seed)
+                    for name, v in floats.items():
+                        values[name][machine].append(v)
+                    for failure in failures:
+                        failed.append(f"{path.stem} seed {seed} ({machine}) {failure}")
                         print(f"FAILED {failed[-1]}", flush=True)
         everything[path.stem] = values
-        print(f"\n{path.stem}  (seeds {args.seeds}; range on each machine)")
+        print(f"\n{path.stem}  (seeds {args.seeds}; range on each machine)", flush=True)
         for name, by_machine in sorted(values.items()):
             every = [v for vs in by_machine.values() for v in vs]
             if max(every) == min(every):
