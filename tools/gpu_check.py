@@ -36,7 +36,7 @@ def main() -> None:
         rate, mean, std = run(where)
         label = name if where == device else "cpu"
         print(f"{label}: {rate:.0f} steps/s, learned mean {mean:.3f} (4.0), std {std:.3f} (1.25)")
-        assert abs(mean - 4.0) < 0.1 and abs(std - 1.25) < 0.15
+        assert abs(mean - 4.0) < 0.25 and abs(std - 1.25) < 0.2  # as tests/test_train.py
 
 
 if __name__ == "__main__":
