@@ -10,7 +10,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
 from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
 from .losses import discriminator_loss, generator_loss
-from .metrics import wasserstein_1d
+from .metrics import mode_coverage, wasserstein_1d
 from .models import Discriminator, Generator
 from .theory import (
     high_mass_interval,
@@ -42,6 +42,7 @@ __all__ = [
     "losses",
     "metrics",
     "mixture",
+    "mode_coverage",
     "models",
     "optimal_discriminator",
     "ring",
