@@ -2,13 +2,14 @@
 
 One module per idea of the paper: ``distributions`` (p_data), ``models`` (G and D),
 ``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``train`` (Algorithm 1),
-``metrics`` (distances between samples) and ``checkpoint``.
+``metrics`` (distances between samples), ``figures`` (Figure 1) and ``checkpoint``.
 """
 
-from . import distributions, losses, metrics, models, theory
+from . import distributions, figures, losses, metrics, models, theory
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
 from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
+from .figures import figure1
 from .losses import discriminator_loss, generator_loss
 from .metrics import mode_coverage, wasserstein_1d
 from .models import Discriminator, Generator
@@ -33,6 +34,8 @@ __all__ = [
     "default_device",
     "discriminator_loss",
     "distributions",
+    "figure1",
+    "figures",
     "fit_discriminator",
     "generator_loss",
     "grid",

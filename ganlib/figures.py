@@ -1,0 +1,108 @@
+"""The paper's Figure 1, drawn from real networks: p_data, p_g, D and the mapping x = G(z).
+
+matplotlib is imported only when a figure is drawn, so ganlib itself does not need it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .distributions import GaussianMixture
+
+__all__ = ["Figure1Curves", "figure1"]
+
+
+@dataclass
+class Figure1Curves:
+    """What :func:`figure1` drew, on the grid ``x``: the densities, D, and the arrows' ends."""
+
+    x: torch.Tensor
+    p_data: torch.Tensor
+    p_g: torch.Tensor  # a Gaussian kernel density estimate from G's samples
+    d: torch.Tensor  # D(x) = σ(logit)
+    z: torch.Tensor  # the arrows start at these z (quantiles of p_z) ...
+    g_of_z: torch.Tensor  # ... and end at x = G(z)
+
+
+def _kde(samples: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    # Silverman's rule of thumb, h = 1.06 σ n^(−1/5): right for unimodal, smooth p_g.
+    n = len(samples)
+    h = 1.06 * float(samples.std()) * n ** (-0.2) + 1e-12
+    u = (x[:, None] - samples[None, :]) / h
+    return torch.exp(-0.5 * u.square()).sum(1) / (n * h * math.sqrt(2 * math.pi))
+
+
+def figure1(
+    ax,
+    p_data: GaussianMixture,
+    G: nn.Module,
+    D: nn.Module,
+    *,
+    x_range: tuple[float, float] | None = None,
+    n_arrows: int = 15,
+    n_samples: int = 20_000,
+) -> Figure1Curves:
+    """Figure 1 of the paper on ``ax``: p_data black dotted, D blue dashed, p_g green solid.
+
+    Below the x axis, the z line with arrows from z (evenly spaced quantiles of p_z, drawn at
+    their place on a line scaled to the x range) to x = G(z), as in the paper, which needs a 1-D
+    z (``n_arrows=0`` draws none). ``x_range`` defaults to the span of p_data's and p_g's mass;
+    the y axis is scaled to p_data, so a much narrower p_g runs off the top. Returns the curves.
+    """
+    if not isinstance(p_data, GaussianMixture) or p_data.dim != 1:
+        raise ValueError(f"p_data must be a 1-D ganlib distribution, got {p_data!r}")
+    if getattr(G, "out_dim", None) != 1 or getattr(D, "in_dim", None) != 1:
+        raise ValueError("Figure 1 is one-dimensional: G must make 1-D samples and D read them")
+    if isinstance(n_arrows, bool) or not isinstance(n_arrows, int) or n_arrows < 0:
+        raise ValueError(f"n_arrows must be an int ≥ 0, got {n_arrows!r}")
+    if n_arrows and G.latent_dim != 1:
+        raise ValueError(
+            f"arrows x = G(z) need a 1-D z, but G has latent_dim={G.latent_dim}; pass n_arrows=0"
+        )
+    device = next(G.parameters()).device
+    with torch.no_grad():
+        fake = G.sample(n_samples)[:, 0].double().cpu()
+        if x_range is None:
+            data = p_data.sample(n_samples)[:, 0].double().cpu()
+            both = torch.cat([data, fake])
+            lo, hi = both.quantile(0.001).item(), both.quantile(0.999).item()
+            pad = 0.15 * (hi - lo)
+            x_range = (lo - pad, hi + pad)
+        x = torch.linspace(*x_range, 500, dtype=torch.float64)
+        d = torch.sigmoid(D(x[:, None].to(device, torch.get_default_dtype()))).double().cpu()
+        u = (torch.arange(n_arrows, dtype=torch.float64) + 0.5) / max(n_arrows, 1)
+        bound = math.sqrt(3.0)  # uniform prior: U(−√3, √3); Gaussian: its quantiles
+        z = (2 * u - 1) * bound if G.noise == "uniform" else torch.special.ndtri(u)
+        g_of_z = G(z[:, None].to(device, torch.get_default_dtype()))[:, 0].double().cpu()
+    curves = Figure1Curves(
+        x,
+        p_data.log_prob(x.to(p_data.means.dtype)).exp().double().cpu(),
+        _kde(fake, x),
+        d,
+        z,
+        g_of_z,
+    )
+
+    # Scaled to p_data (and D ≤ 1), as in the paper: a much narrower p_g runs off the top.
+    top = max(1.0, 1.2 * float(curves.p_data.max()))
+    ax.plot(x, curves.p_data, "k:", lw=2, label="$p_{data}$")
+    ax.plot(x, curves.p_g, "g-", lw=2, label="$p_g$")
+    ax.plot(x, d, "b--", lw=2, label="$D(x)$")
+    if n_arrows:
+        z_line = -0.35 * top
+        width, spread = x_range[1] - x_range[0], float(z.max() - z.min()) or 1.0
+        z_pos = x_range[0] + 0.05 * width + (z - z.min()) / spread * 0.9 * width  # z's own line
+        ax.axhline(0, color="k", lw=0.8)
+        ax.axhline(z_line, color="k", lw=0.8)
+        for start, end in zip(z_pos.tolist(), g_of_z.tolist(), strict=True):
+            ax.annotate(
+                "", xy=(end, 0), xytext=(start, z_line), arrowprops={"arrowstyle": "->", "lw": 0.8}
+            )
+        ax.text(x_range[1], z_line, " z", ha="left", va="center")
+        ax.text(x_range[1], 0, " x", ha="left", va="center")
+    ax.set(xlim=x_range, ylim=(-0.45 * top if n_arrows else 0, 1.1 * top))
+    return curves

@@ -1,0 +1,69 @@
+import math
+
+import matplotlib
+import pytest
+import torch
+
+from ganlib import Discriminator, Gaussian, Generator, figure1, train
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def _affine_generator():
+    """x = 2z + 1 with z ~ N(0, 1), so p_g = N(1, 2²) exactly: relu(z) − relu(−z) = z."""
+    G = Generator(1, 1, hidden=(2,), noise="gaussian")
+    with torch.no_grad():
+        first, last = G.net[0], G.net[2]
+        first.weight.copy_(torch.tensor([[1.0], [-1.0]]))
+        first.bias.zero_()
+        last.weight.copy_(torch.tensor([[2.0, -2.0]]))
+        last.bias.fill_(1.0)
+    return G
+
+
+def test_figure1_draws_the_true_curves():
+    G, D, p_data = _affine_generator(), Discriminator(1, hidden=(8,)), Gaussian(4.0, 1.0)
+    fig, ax = plt.subplots()
+    curves = figure1(ax, p_data, G, D, x_range=(-6.0, 9.0), n_arrows=7, n_samples=50_000)
+    true_p_g = torch.exp(-0.5 * ((curves.x - 1) / 2) ** 2) / (2 * math.sqrt(2 * math.pi))
+    assert (curves.p_g - true_p_g).abs().max() < 0.01  # the kernel estimate of p_g
+    assert abs(torch.trapezoid(curves.p_g, curves.x).item() - 1) < 0.02
+    true_p_data = torch.exp(-0.5 * (curves.x - 4) ** 2) / math.sqrt(2 * math.pi)
+    torch.testing.assert_close(curves.p_data, true_p_data, rtol=1e-5, atol=1e-7)
+    with torch.no_grad():
+        d = torch.sigmoid(D(curves.x[:, None].float())).double()
+    torch.testing.assert_close(curves.d, d)
+    torch.testing.assert_close(curves.g_of_z, 2 * curves.z + 1, rtol=1e-5, atol=1e-5)
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(curves.z) == len(arrows) == 7
+    assert {line.get_label() for line in ax.get_lines()} >= {"$p_{data}$", "$p_g$", "$D(x)$"}
+    plt.close(fig)
+
+
+def test_figure1_after_a_short_run_of_algorithm_1():
+    torch.manual_seed(0)
+    G, D = Generator(1, 1, hidden=(16,)), Discriminator(1, hidden=(16,))
+    train(G, D, Gaussian(2.0, 0.5), steps=50, progress=False, device="cpu")
+    fig, ax = plt.subplots()
+    curves = figure1(ax, Gaussian(2.0, 0.5), G, D)  # default range: the mass of both
+    assert curves.x[0] < 2.0 - 1.5 < 2.0 + 1.5 < curves.x[-1]
+    assert ((curves.d > 0) & (curves.d < 1)).all() and len(curves.z) == 15
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"G": Generator(4, 1)}, "arrows x = G\\(z\\) need a 1-D z.*latent_dim=4.*n_arrows=0"),
+        ({"G": Generator(1, 2)}, "one-dimensional"),
+        ({"p_data": Gaussian(0, 1).means}, "1-D ganlib distribution"),
+        ({"n_arrows": -1}, "n_arrows must be an int ≥ 0, got -1"),
+    ],
+)
+def test_figure1_names_bad_input(kwargs, match):
+    args = {"p_data": Gaussian(0, 1), "G": Generator(1, 1), "D": Discriminator(1)} | kwargs
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=match):
+        figure1(ax, args.pop("p_data"), args.pop("G"), args.pop("D"), **args)
+    plt.close(fig)
