@@ -1,5 +1,6 @@
 """The website: a clean Jupyter Book build with warnings as errors, as `make book` runs it."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,14 @@ def test_chapter_1_has_maths_figures_and_the_animation(site):
 def test_references_resolve(site):
     page = (site / "book" / "references.html").read_text()
     assert "Generative Adversarial Nets" in page and "Goodfellow" in page
+
+
+def test_faq_answers_all_twelve_questions_and_its_links_resolve(site):
+    page = (site / "book" / "faq.html").read_text()
+    for n in range(1, 13):
+        assert f"<strong>{n}. " in page, f"question {n} is missing"
+    links = re.findall(r'href="\.\./notebooks/([0-9a-z_]+\.html)#([\w-]+)"', page)
+    assert len(links) >= 9
+    for target, anchor in links:
+        html = (site / "notebooks" / target).read_text()
+        assert f'id="{anchor}"' in html, f"{target}#{anchor} does not exist"
