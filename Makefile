@@ -1,7 +1,8 @@
 # Two commands, each of which makes its own environment on first use:
 #   make book   executes every chapter and builds the website into _build/html
 #   make test   lint + unit tests + notebooks (nbval) + a clean book build
-# For chapter authors: make notebooks (store outputs), make timings, make seeds, make format.
+# For chapter authors: make notebooks (store outputs), make timings, make seeds, make format;
+# make bench times ganlib.train against a plain training loop (benchmarks/RESULTS.md).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed
 # `make test OTHER_CPU=` runs natively.
 OTHER_CPU ?= MKL_CBWR=COMPATIBLE MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=default
 
-.PHONY: book test format clean notebooks timings seeds
+.PHONY: book test format clean notebooks timings seeds bench
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +46,6 @@ timings: $(STAMP)  # each chapter's execution time against its budget; fails whe
 
 seeds: $(STAMP)  # every chapter on seeds 0-4, natively and on OTHER_CPU: the spread of each number
 	$(BIN)/python tools/seed_sweep.py --seeds 0-4 --other-cpu "$(OTHER_CPU)" $(CHAPTERS)
+
+bench: $(STAMP)  # ganlib.train against a plain loop on the same models: steps/s and ratios
+	$(BIN)/python benchmarks/bench_train.py
