@@ -157,6 +157,28 @@ def _own_random_stream(seed: int | None, device: torch.device, fork: bool) -> It
         yield
 
 
+# Below this much work per step (batch size × parameters, about the multiply-adds of one pass), a
+# second intra-op thread buys nothing on an idle CPU and costs 4× when another process shares it
+# (benchmarks/RESULTS.md): such models train on one thread. One or two threads give bit-identical
+# results for the book's models, so this changes only the speed.
+_ONE_THREAD_BELOW = 5_000_000
+
+
+@contextlib.contextmanager
+def _threads_for(device: torch.device, batch_size: int, *modules: nn.Module) -> Iterator[None]:
+    """One intra-op CPU thread for small models while they train; the caller's setting after."""
+    work = batch_size * sum(p.numel() for m in modules for p in m.parameters())
+    before = torch.get_num_threads()
+    if device.type != "cpu" or work >= _ONE_THREAD_BELOW or before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _check_seed(seed: object) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise ValueError(f"seed must be None or an int ≥ 0, got {seed!r}")
@@ -225,7 +247,11 @@ def fit_discriminator(
     if d_dim is None:
         raise ValueError("D must be a ganlib Discriminator (with in_dim)")
     device = resolve_device(device)
-    with _own_random_stream(seed, device, fork=seed is not None):
+    players = (D, p_g) if isinstance(p_g, nn.Module) else (D,)
+    with (
+        _own_random_stream(seed, device, fork=seed is not None),
+        _threads_for(device, batch_size, *players),
+    ):
         return _fit_discriminator(D, p_data, p_g, steps, batch_size, lr, optimizer, d_dim, device)
 
 
@@ -293,6 +319,9 @@ def train(
     ``seed`` runs training on its own random stream (``torch.manual_seed(seed)`` inside
     ``torch.random.fork_rng``): the same seed and models give the same parameters on one machine,
     and the caller's global random state is left as it was.
+    On the CPU, small models (batch × parameters below 5 million) train on one intra-op thread,
+    and the caller's thread setting is restored afterwards: a second thread gains nothing for
+    them and makes them 4× slower when another process shares the CPU.
     ``callback(step, G, D)`` runs after every step. With ``checkpoint`` a file is written every
     ``checkpoint_every`` steps and at the end; ``resume`` continues from such a file up to
     ``steps`` in total, exactly as an uninterrupted run would have.
@@ -312,7 +341,10 @@ def train(
 
     seed = _check_seed(seed)
     device = resolve_device(device)
-    with _own_random_stream(seed, device, fork=seed is not None or resume is not None):
+    with (
+        _own_random_stream(seed, device, fork=seed is not None or resume is not None),
+        _threads_for(device, batch_size, G, D),
+    ):
         return _train(
             G, D, data, steps, k, batch_size, loss, lr, optimizer, device,
             progress, callback, checkpoint, checkpoint_every, resume,

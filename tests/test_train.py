@@ -293,3 +293,28 @@ def test_a_seed_leaves_the_callers_random_state_alone():
         train(G, D, Gaussian(0, 1), steps=1, seed=-1, progress=False)
     with pytest.raises(ValueError, match="seed must be None or an int ≥ 0, got 'a'"):
         fit_discriminator(D, Gaussian(0, 1), G, steps=1, seed="a")
+
+
+def test_small_models_train_on_one_thread_and_the_callers_setting_returns():
+    torch.set_num_threads(2)
+    seen = []
+
+    def spy(step, G_, D_):
+        seen.append(torch.get_num_threads())
+
+    G, D = _players()  # ~1,200 parameters × batch 256: small
+    train(G, D, Gaussian(0, 1), steps=3, progress=False, device="cpu", callback=spy)
+    assert seen == [1, 1, 1] and torch.get_num_threads() == 2
+    big_g, big_d = Generator(100, 784, hidden=(512,)), Discriminator(784, hidden=(512,))
+    seen.clear()
+    train(
+        big_g,
+        big_d,
+        torch.rand(128, 784),
+        steps=2,
+        batch_size=64,
+        progress=False,
+        device="cpu",
+        callback=spy,
+    )
+    assert seen == [2, 2] and torch.get_num_threads() == 2
