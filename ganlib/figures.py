@@ -1,6 +1,6 @@
 """The paper's Figure 1, drawn from real networks: p_data, p_g, D and the mapping x = G(z).
 
-matplotlib is imported only when a figure is drawn, so ganlib itself does not need it.
+It draws on a matplotlib Axes that the caller makes, so ganlib itself never imports matplotlib.
 """
 
 from __future__ import annotations

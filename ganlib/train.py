@@ -149,6 +149,7 @@ def _own_random_stream(seed: int | None, device: torch.device, fork: bool) -> It
         yield
         return
     accelerators = [] if device.type == "cpu" else [device.index or 0]
+    # device_type only matters when an accelerator is forked; the CPU state always is.
     with torch.random.fork_rng(
         devices=accelerators, device_type=device.type if accelerators else "cuda"
     ):
@@ -310,10 +311,10 @@ def train(
     Each of ``steps`` iterations takes ``k`` gradient steps on D (ascending V on m = ``batch_size``
     data and generated samples) and then one on G (descending its ``loss``: ``"minimax"``,
     ``"nonsaturating"`` or ``"maximum_likelihood"``) with D frozen. ``data`` is a distribution or an ``(N, d)`` tensor.
-    The optimizer is SGD with momentum 0.5 ("we used momentum", Algorithm 1; 0.5 is where the
-    original code starts), with a constant lr of 0.05 unless given — measured on the book's 1-D
-    Gaussians; the original MNIST code used lr 0.1 decayed each update and momentum rising to 0.7
-    — or Adam (β1 = 0.5 as in DCGAN, lr 2e-4 unless given).
+    The optimizer is SGD with momentum 0.5 and a constant lr of 0.05 unless given, or Adam
+    (β1 = 0.5 as in DCGAN, lr 2e-4 unless given). The paper says only "we used momentum"; its
+    MNIST code started at momentum 0.5 (rising to 0.7) with lr 0.1 decayed each update. The
+    constant 0.05 was measured on the book's 1-D Gaussians.
 
     G and D are moved to ``device`` (default: cuda → mps → cpu) and trained in place.
     ``seed`` runs training on its own random stream (``torch.manual_seed(seed)`` inside

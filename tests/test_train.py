@@ -296,7 +296,15 @@ def test_a_seed_leaves_the_callers_random_state_alone():
 
 
 def test_small_models_train_on_one_thread_and_the_callers_setting_returns():
+    callers = torch.get_num_threads()
     torch.set_num_threads(2)
+    try:
+        _check_thread_policy()
+    finally:
+        torch.set_num_threads(callers)
+
+
+def _check_thread_policy():
     seen = []
 
     def spy(step, G_, D_):
