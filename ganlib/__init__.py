@@ -9,7 +9,7 @@ from . import distributions, figures, losses, metrics, models, theory
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
 from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
-from .figures import figure1
+from .figures import Snapshots, animate_figure1, figure1
 from .losses import discriminator_loss, generator_loss
 from .metrics import mode_coverage, wasserstein_1d
 from .models import Discriminator, Generator
@@ -30,7 +30,9 @@ __all__ = [
     "GaussianMixture",
     "Generator",
     "History",
+    "Snapshots",
     "TrainingDiverged",
+    "animate_figure1",
     "default_device",
     "discriminator_loss",
     "distributions",

@@ -1,11 +1,14 @@
 """The paper's Figure 1, drawn from real networks: p_data, p_g, D and the mapping x = G(z).
 
-It draws on a matplotlib Axes that the caller makes, so ganlib itself never imports matplotlib.
+It draws on a matplotlib Axes that the caller makes, so importing ganlib never imports
+matplotlib (only :func:`animate_figure1` does, when called).
 """
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -13,7 +16,7 @@ from torch import nn
 
 from .distributions import GaussianMixture
 
-__all__ = ["Figure1Curves", "figure1"]
+__all__ = ["Figure1Curves", "Snapshot", "Snapshots", "animate_figure1", "figure1"]
 
 
 @dataclass
@@ -106,3 +109,88 @@ def figure1(
         ax.text(x_range[1], 0, " x", ha="left", va="center")
     ax.set(xlim=x_range, ylim=(-0.45 * top if n_arrows else 0, 1.1 * top))
     return curves
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """G and D as they were after ``step`` generator steps (CPU copies in eval mode)."""
+
+    step: int
+    G: nn.Module
+    D: nn.Module
+
+
+class Snapshots:
+    """A ``train(callback=...)`` that keeps a CPU copy of G and D every ``every`` steps.
+
+    Pass ``initial=(G, D)`` to keep step 0 too. Index or iterate it like a list of
+    :class:`Snapshot`; ``at(step)`` finds one by its step.
+    """
+
+    def __init__(self, every: int, initial: tuple[nn.Module, nn.Module] | None = None) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be an int ≥ 1 (steps between snapshots), got {every!r}")
+        self.every = every
+        self.frames: list[Snapshot] = []
+        if initial is not None:
+            self.frames.append(self._copy(0, *initial))
+
+    @staticmethod
+    def _copy(step: int, G: nn.Module, D: nn.Module) -> Snapshot:
+        G, D = (copy.deepcopy(m).cpu().eval() for m in (G, D))  # .train() to train a copy on
+        return Snapshot(step, G, D)
+
+    def __call__(self, step: int, G: nn.Module, D: nn.Module) -> None:
+        if step % self.every == 0:
+            self.frames.append(self._copy(step, G, D))
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, i: int) -> Snapshot:
+        return self.frames[i]
+
+    def __iter__(self) -> Iterator[Snapshot]:
+        return iter(self.frames)
+
+    def at(self, step: int) -> Snapshot:
+        """The snapshot taken after ``step`` generator steps."""
+        for frame in self.frames:
+            if frame.step == step:
+                return frame
+        raise ValueError(f"no snapshot at step {step}; steps kept: {[f.step for f in self.frames]}")
+
+
+def animate_figure1(
+    ax,
+    p_data: GaussianMixture,
+    snapshots: Snapshots,
+    *,
+    x_range: tuple[float, float] | None = None,
+    n_arrows: int = 15,
+    n_samples: int = 5_000,
+):
+    """Figure 1 for every snapshot of a run, as a matplotlib ``FuncAnimation`` on ``ax``'s figure.
+
+    ``x_range`` defaults to one range for the whole run (the mass of p_data and of the first and
+    last p_g). ``.to_jshtml()`` of the result plays in a web page without a Python kernel.
+    """
+    from matplotlib.animation import FuncAnimation  # only here: ganlib needs no matplotlib
+
+    if not len(snapshots):
+        raise ValueError("snapshots is empty: pass it as train(..., callback=snapshots) first")
+    if x_range is None:
+        first, last = (
+            figure1(ax, p_data, s.G, s.D, n_arrows=0, n_samples=n_samples).x
+            for s in (snapshots[0], snapshots[-1])
+        )
+        x_range = (min(float(first[0]), float(last[0])), max(float(first[-1]), float(last[-1])))
+
+    def frame(i: int) -> None:
+        ax.clear()
+        s = snapshots[i]
+        figure1(ax, p_data, s.G, s.D, x_range=x_range, n_arrows=n_arrows, n_samples=n_samples)
+        ax.set_title(f"after {s.step} steps of Algorithm 1")
+        ax.legend(loc="upper left")
+
+    return FuncAnimation(ax.figure, frame, frames=len(snapshots))

@@ -4,7 +4,7 @@ import matplotlib
 import pytest
 import torch
 
-from ganlib import Discriminator, Gaussian, Generator, figure1, train
+from ganlib import Discriminator, Gaussian, Generator, Snapshots, animate_figure1, figure1, train
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -67,3 +67,29 @@ def test_figure1_names_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         figure1(ax, args.pop("p_data"), args.pop("G"), args.pop("D"), **args)
     plt.close(fig)
+
+
+def test_snapshots_keep_copies_every_n_steps_and_animate():
+    torch.manual_seed(0)
+    G, D = Generator(1, 1, hidden=(8,)), Discriminator(1, hidden=(8,))
+    snapshots = Snapshots(every=10, initial=(G, D))
+    train(G, D, Gaussian(2.0, 0.5), steps=30, progress=False, device="cpu", callback=snapshots)
+    assert [s.step for s in snapshots] == [0, 10, 20, 30]
+    last = snapshots.at(30)
+    for kept, live in zip(last.G.parameters(), G.parameters(), strict=True):
+        assert torch.equal(kept, live)  # the copy at the end is the trained G ...
+    assert not torch.equal(snapshots.at(0).G.net[0].weight, G.net[0].weight)  # ... not step 0
+    assert last.G is not G and last.D is not D  # copies, which later training cannot change
+    with pytest.raises(ValueError, match="no snapshot at step 5"):
+        snapshots.at(5)
+    with pytest.raises(ValueError, match="every must be an int ≥ 1"):
+        Snapshots(every=0)
+
+    fig, ax = plt.subplots()
+    animation = animate_figure1(ax, Gaussian(2.0, 0.5), snapshots, n_arrows=3, n_samples=500)
+    html = animation.to_jshtml()
+    assert html.count("data:image/png;base64") == len(snapshots)  # one frame per snapshot
+    assert ax.get_title() == "after 30 steps of Algorithm 1"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="snapshots is empty"):
+        animate_figure1(ax, Gaussian(2.0, 0.5), Snapshots(every=1))

@@ -6,7 +6,7 @@ Usage: python tools/seed_sweep.py [--seeds 0-4] [--other-cpu "VAR=value ..."] [-
 Every assert in a chapter must hold on every seed and on every machine, not only on the run
 whose outputs are stored. This executes each chapter with ``SEED = s`` for each seed, natively
 and, with ``--other-cpu``, again with those variables set (the Makefile's OTHER_CPU: another
-x86 CPU emulated on this one); it fails if any run raises, and prints, for every float the
+x86 CPU emulated on this one); it fails if any run raises, and prints, for every number the
 chapter leaves in its namespace, its range over the runs: the spread to quote next to a claim
 ("gap 0.01–0.03 over 5 seeds; we assert ≤ 0.05") and to keep thresholds clear of.
 """
@@ -22,18 +22,39 @@ import nbformat
 from chapters import chapters, environment, errors, execute, with_seed
 
 MARK = "SEED-SWEEP:"
-# Appended to each run: every float (and dict of floats) the chapter defined, by name.
+# Appended to each run: every number the chapter defined, by name: floats and ints, and the
+# smallest and largest of a list, tuple or tensor of them (None, e.g. a diverged run, is skipped),
+# also inside dicts.
 COLLECT = f"""
 import json as _json
-def _floats(_ns):
+def _numbers(_v):
+    if isinstance(_v, bool):
+        return []
+    if isinstance(_v, int | float):
+        return [float(_v)]
+    if type(_v).__name__ == "Tensor" and _v.is_floating_point() and _v.numel():
+        return [float(_v.min()), float(_v.max())] if _v.numel() > 1 else [float(_v)]
+    if isinstance(_v, list | tuple) and _v and all(x is None or isinstance(x, int | float) for x in _v):
+        _xs = [float(x) for x in _v if x is not None and not isinstance(x, bool)]
+        return [min(_xs), max(_xs)] if _xs else []
+    return []
+def _named(_k, _v):
+    _xs = _numbers(_v)
+    if len(_xs) == 1:
+        yield _k, _xs[0]
+    elif len(_xs) == 2:
+        yield f"{{_k}} min", _xs[0]
+        yield f"{{_k}} max", _xs[1]
+def _all(_ns):
     for _k, _v in list(_ns.items()):
-        if _k.startswith("_") or _k.isupper():
+        if _k.startswith("_") or _k.isupper() or callable(_v):
             continue
-        if isinstance(_v, float):
-            yield _k, _v
-        elif isinstance(_v, dict):
-            yield from ((f"{{_k}}[{{_kk}}]", _vv) for _kk, _vv in _v.items() if isinstance(_vv, float))
-print({MARK!r} + _json.dumps(dict(_floats(globals()))))
+        if isinstance(_v, dict):
+            for _kk, _vv in _v.items():
+                yield from _named(f"{{_k}}[{{_kk}}]", _vv)
+        else:
+            yield from _named(_k, _v)
+print({MARK!r} + _json.dumps(dict(_all(globals()))))
 """
 
 
@@ -44,7 +65,8 @@ def run(path, seed: int) -> tuple[dict[str, float], list[str]]:
     nb.cells.append(nbformat.v4.new_code_cell(COLLECT))
     execute(nb, path, allow_errors=True)
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    return json.loads(text.split(MARK, 1)[1]), errors(nb)
+    line = text.split(MARK, 1)[1].splitlines()[0]  # warnings may follow on stderr
+    return json.loads(line), errors(nb)
 
 
 def seeds(spec: str) -> list[int]:
