@@ -57,3 +57,11 @@ def test_chapter_is_seeded_once_for_the_seed_sweep(path):
     assert "torch.manual_seed(SEED)" in setters[0].source
     literal = re.findall(r"(?:manual_seed\(|seed=)\s*\d+", code)
     assert not literal, f"seeds must derive from SEED, found {literal}"
+
+
+def test_readme_lists_every_chapter_with_its_measured_time():
+    readme = (ROOT / "README.md").read_text()
+    for path in CHAPTERS:
+        rows = [line for line in readme.splitlines() if line.startswith(f"| `{path.stem}` |")]
+        assert len(rows) == 1, f"README's chapter table has no row for {path.stem}"
+        assert re.search(r"\| \d+(\.\d)? s \|$", rows[0]), f"{path.stem}: no CPU time in README"

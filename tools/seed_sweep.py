@@ -39,6 +39,10 @@ def _numbers(_v):
         return [min(_xs), max(_xs)] if _xs else []
     return []
 def _named(_k, _v):
+    if type(_v).__name__ == "Tensor" and _v.ndim == 2 and 1 < _v.shape[1] <= 8:
+        for _j in range(_v.shape[1]):  # e.g. one row per seed, one column per quantity
+            yield from _named(f"{{_k}}[:, {{_j}}]", _v[:, _j])
+        return
     _xs = _numbers(_v)
     if len(_xs) == 1:
         yield _k, _xs[0]
