@@ -137,7 +137,7 @@ class Snapshots:
 
     @staticmethod
     def _copy(step: int, G: nn.Module, D: nn.Module) -> Snapshot:
-        G, D = (copy.deepcopy(m).cpu().eval() for m in (G, D))  # .train() to train a copy on
+        G, D = (copy.deepcopy(m).cpu().eval() for m in (G, D))  # call .train() to train one on
         return Snapshot(step, G, D)
 
     def __call__(self, step: int, G: nn.Module, D: nn.Module) -> None:

@@ -239,8 +239,9 @@ def fit_discriminator(
     """max_D V(D, G) for a fixed G: Algorithm 1's inner loop alone, approaching D*_G (Prop. 1).
 
     ``p_g`` is a distribution, a tensor of samples or a frozen ``Generator``. Returns −V on each
-    step's minibatch (a CPU tensor of shape ``(steps,)``); it falls towards −C(G). With ``seed``
-    the run draws from its own seeded random stream and leaves the caller's as it was.
+    step's minibatch (a CPU tensor of shape ``(steps,)``); it falls towards −C(G). D, and a
+    ``Generator`` given as ``p_g``, are moved to ``device`` (default: cuda → mps → cpu). With
+    ``seed`` the run draws from its own seeded random stream and leaves the caller's as it was.
     """
     lr = _check_settings(steps, batch_size, optimizer, lr)
     seed = _check_seed(seed)
