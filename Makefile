@@ -2,7 +2,8 @@
 #   make book   executes every chapter and builds the website into _build/html
 #   make test   lint + unit tests + notebooks (nbval) + a clean book build
 # For chapter authors: make notebooks (store outputs), make timings, make seeds, make format;
-# make bench times ganlib.train against a plain training loop (benchmarks/RESULTS.md).
+# make bench times ganlib.train against a plain training loop and the Parzen estimate
+# (benchmarks/RESULTS.md).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -47,5 +48,6 @@ timings: $(STAMP)  # each chapter's execution time against its budget; fails whe
 seeds: $(STAMP)  # every chapter on seeds 0-4, natively and on OTHER_CPU: the spread of each number
 	$(BIN)/python tools/seed_sweep.py --seeds 0-4 --other-cpu "$(OTHER_CPU)" $(CHAPTERS)
 
-bench: $(STAMP)  # ganlib.train against a plain loop on the same models: steps/s and ratios
+bench: $(STAMP)  # ganlib.train against a plain loop (steps/s, ratios); Parzen at the paper's scale
 	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_parzen.py

@@ -2,17 +2,24 @@
 
 One module per idea of the paper: ``distributions`` (p_data), ``models`` (G and D),
 ``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``train`` (Algorithm 1),
-``metrics`` (distances between samples), ``figures`` (Figure 1) and ``checkpoint``.
+``data`` (digits and MNIST), ``metrics`` (distances, Parzen log-likelihood: Table 1), ``figures``
+(Figure 1), ``images`` (Figures 2 and 3) and ``checkpoint``.
 """
 
-from . import distributions, figures, losses, metrics, models, theory
+from . import data, distributions, figures, images, losses, metrics, models, theory
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
 from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
 from .figures import Snapshots, animate_figure1, figure1
 from .losses import discriminator_loss, generator_loss
-from .metrics import mode_coverage, wasserstein_1d
-from .models import Discriminator, Generator
+from .metrics import (
+    mode_coverage,
+    parzen_log_likelihood,
+    precision_recall,
+    select_sigma,
+    wasserstein_1d,
+)
+from .models import Discriminator, Generator, paper_networks
 from .theory import (
     high_mass_interval,
     jensen_shannon,
@@ -33,6 +40,7 @@ __all__ = [
     "Snapshots",
     "TrainingDiverged",
     "animate_figure1",
+    "data",
     "default_device",
     "discriminator_loss",
     "distributions",
@@ -42,6 +50,7 @@ __all__ = [
     "generator_loss",
     "grid",
     "high_mass_interval",
+    "images",
     "jensen_shannon",
     "load_checkpoint",
     "losses",
@@ -50,8 +59,12 @@ __all__ = [
     "mode_coverage",
     "models",
     "optimal_discriminator",
+    "paper_networks",
+    "parzen_log_likelihood",
+    "precision_recall",
     "ring",
     "save_checkpoint",
+    "select_sigma",
     "theory",
     "train",
     "value_function",

@@ -23,7 +23,7 @@ from .device import resolve_device
 from .distributions import GaussianMixture
 from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
 
-__all__ = ["History", "TrainingDiverged", "fit_discriminator", "train"]
+__all__ = ["History", "TrainingDiverged", "fit_discriminator", "paper_schedule", "train"]
 
 _SYNC_EVERY = 100
 # The default learning rate of each optimizer, constant: measured to learn the 1-D Gaussians of
@@ -196,6 +196,33 @@ def _optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=lr, momentum=0.5)
 
 
+# The original MNIST code (goodfeli/adversarial, mnist.yaml): lr 0.1 divided by 1.000004 after
+# every update down to 1e-6; momentum from 0.5 at epoch 1 to 0.7 at epoch 250.
+_PAPER_LR_DECAY, _PAPER_LR_FLOOR = 1.000004, 1e-6
+_PAPER_MOMENTUM, _PAPER_RAMP_EPOCHS = (0.5, 0.7), 250
+_PAPER_EPOCH = 50_000  # examples per epoch when data is a distribution: MNIST's training set
+SCHEDULES = ("constant", "paper")
+Schedule = Literal["constant", "paper"]
+
+
+def paper_schedule(step: int, lr: float, epoch_size: int, batch_size: int) -> tuple[float, float]:
+    """(lr, momentum) at a step of the paper's MNIST run: lr/1.000004^step, momentum 0.5 → 0.7.
+
+    lr falls by a factor 1.000004 per update (floor 1e-6); momentum rises linearly from 0.5
+    after the first epoch to 0.7 at epoch 250 and stays there (mnist.yaml's MomentumAdjustor).
+    """
+    epoch = step * batch_size / epoch_size
+    ramp = min(max(epoch - 1, 0.0) / (_PAPER_RAMP_EPOCHS - 1), 1.0)
+    lo, hi = _PAPER_MOMENTUM
+    return max(lr / _PAPER_LR_DECAY**step, _PAPER_LR_FLOOR), lo + (hi - lo) * ramp
+
+
+def _set_schedule(opts: tuple[torch.optim.Optimizer, ...], lr: float, momentum: float) -> None:
+    for opt in opts:
+        for group in opt.param_groups:
+            group["lr"], group["momentum"] = lr, momentum
+
+
 def _discriminator_step(
     D: nn.Module, opt_d: torch.optim.Optimizer, x: torch.Tensor, fake: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -299,6 +326,7 @@ def train(
     loss: GeneratorLoss = "nonsaturating",
     lr: float | None = None,
     optimizer: Literal["sgd", "adam"] = "sgd",
+    schedule: Schedule = "constant",
     seed: int | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
@@ -315,7 +343,9 @@ def train(
     The optimizer is SGD with momentum 0.5 and a constant lr of 0.05 unless given, or Adam
     (β1 = 0.5 as in DCGAN, lr 2e-4 unless given). The paper says only "we used momentum"; its
     MNIST code started at momentum 0.5 (rising to 0.7) with lr 0.1 decayed each update. The
-    constant 0.05 was measured on the book's 1-D Gaussians.
+    constant 0.05 was measured on the book's 1-D Gaussians. ``schedule="paper"`` (SGD only)
+    runs that code's schedule instead: lr (default 0.1) divided by 1.000004 per step, momentum
+    0.5 → 0.7 from epoch 1 to 250 (an epoch is one pass over tensor data, or 50,000 samples).
 
     G and D are moved to ``device`` (default: cuda → mps → cpu) and trained in place.
     ``seed`` runs training on its own random stream (``torch.manual_seed(seed)`` inside
@@ -328,6 +358,14 @@ def train(
     ``checkpoint_every`` steps and at the end; ``resume`` continues from such a file up to
     ``steps`` in total, exactly as an uninterrupted run would have.
     """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule={schedule!r}; choose one of {SCHEDULES}")
+    if schedule == "paper" and optimizer != "sgd":
+        raise ValueError(
+            f"schedule='paper' is the original code's SGD schedule; got optimizer={optimizer!r}"
+        )
+    if schedule == "paper" and lr is None:
+        lr = 0.1  # the original code's starting lr
     lr = _check_settings(steps, batch_size, optimizer, lr)
     k = _int_at_least("k (discriminator steps per generator step)", k, 1)
     checkpoint_every = _int_at_least("checkpoint_every", checkpoint_every, 0)
@@ -348,13 +386,13 @@ def train(
         _threads_for(device, batch_size, G, D),
     ):
         return _train(
-            G, D, data, steps, k, batch_size, loss, lr, optimizer, device,
+            G, D, data, steps, k, batch_size, loss, lr, optimizer, schedule, device,
             progress, callback, checkpoint, checkpoint_every, resume,
         )  # fmt: skip
 
 
 def _train(
-    G, D, data, steps, k, batch_size, loss, lr, optimizer, device,
+    G, D, data, steps, k, batch_size, loss, lr, optimizer, schedule, device,
     progress, callback, checkpoint, checkpoint_every, resume,
 ) -> History:  # fmt: skip
     g_dim = G.out_dim
@@ -369,15 +407,15 @@ def _train(
         "loss": loss,
         "lr": float(lr),
         "optimizer": optimizer,
+        "schedule": schedule,
     }
     stats = torch.zeros(steps, len(fields(History)), device=device)  # one column per field
 
     start = 0
     if resume is not None:
         state = load_checkpoint(resume, G, D, opt_g=opt_g, opt_d=opt_d, map_location=device)
-        changed = {
-            key: (state["config"][key], v) for key, v in config.items() if state["config"][key] != v
-        }
+        saved = {"schedule": "constant", **state["config"]}  # files from before schedules
+        changed = {key: (saved[key], v) for key, v in config.items() if saved[key] != v}
         if changed:
             raise ValueError(f"cannot resume {resume} with other settings (saved, now): {changed}")
         start = state["step"]
@@ -398,7 +436,10 @@ def _train(
 
     checked = start
     bar = tqdm(total=steps, initial=start, disable=not progress, desc="Algorithm 1", unit="step")
+    epoch_size = _PAPER_EPOCH if batches.examples is None else len(batches.examples)
     for step in range(start, steps):
+        if schedule == "paper":
+            _set_schedule((opt_d, opt_g), *paper_schedule(step, lr, epoch_size, batch_size))
         for _ in range(k):
             with torch.no_grad():  # D's step must not move G
                 fake = G(G.sample_latent(batch_size))

@@ -223,6 +223,8 @@ def test_divergence_stops_with_the_step_and_a_smaller_lr():
         ),
         ({"data": [1.0, 2.0]}, "ganlib distribution .* or a tensor"),
         ({"device": "tpu"}, "device='tpu'"),
+        ({"schedule": "cosine"}, "unknown schedule='cosine'; choose one of"),
+        ({"schedule": "paper", "optimizer": "adam"}, "SGD schedule; got optimizer='adam'"),
     ],
 )
 def test_bad_input_is_named(kwargs, match):
@@ -326,3 +328,63 @@ def _check_thread_policy():
         callback=spy,
     )
     assert seen == [2, 2] and torch.get_num_threads() == 2
+
+
+def test_paper_schedule_is_the_original_codes():
+    from ganlib.train import paper_schedule
+
+    # mnist.yaml: lr 0.1 / 1.000004 per update (floor 1e-6); momentum 0.5 at epoch 1 → 0.7 at 250.
+    assert paper_schedule(0, 0.1, 50_000, 100) == (0.1, 0.5)
+    lr, momentum = paper_schedule(500 * 125, 0.1, 50_000, 100)  # epoch 125 of MNIST
+    assert lr == pytest.approx(0.1 / 1.000004 ** (500 * 125)) and momentum == pytest.approx(
+        0.5 + 0.2 * 124 / 249
+    )
+    assert paper_schedule(500 * 250, 0.1, 50_000, 100)[1] == pytest.approx(0.7)
+    assert paper_schedule(500 * 1000, 0.1, 50_000, 100)[1] == pytest.approx(0.7)
+    assert paper_schedule(10**8, 0.1, 50_000, 100)[0] == 1e-6
+
+
+def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed):
+    from ganlib.losses import discriminator_loss, generator_loss
+    from ganlib.train import paper_schedule
+
+    G, D = _players()
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        opt_g = torch.optim.SGD(G.parameters(), lr=lr, momentum=0.5)
+        opt_d = torch.optim.SGD(D.parameters(), lr=lr, momentum=0.5)
+        perm, cursor = None, len(data)
+        for step in range(steps):
+            for opt in (opt_d, opt_g):
+                for group in opt.param_groups:
+                    group["lr"], group["momentum"] = paper_schedule(step, lr, len(data), batch)
+            with torch.no_grad():
+                fake = G(G.sample_latent(batch))
+            if cursor + batch > len(data):
+                perm, cursor = torch.randperm(len(data)), 0
+            x = data[perm[cursor : cursor + batch]]
+            cursor += batch
+            d_loss = discriminator_loss(D(x), D(fake))
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+            D.requires_grad_(False)
+            g_loss = generator_loss(D(G.sample(batch)), "nonsaturating")
+            opt_g.zero_grad()
+            g_loss.backward()
+            opt_g.step()
+            D.requires_grad_(True)
+    return G, D
+
+
+def test_train_follows_the_paper_schedule_step_by_step():
+    # 60 examples in batches of 30: 2 steps an epoch, so 200 steps ramp momentum to 0.58.
+    data = torch.rand(60, 1)
+    kw = {"steps": 200, "batch_size": 30, "lr": 0.2, "seed": 3, "device": "cpu", "progress": False}
+    G, D = _players()
+    train(G, D, data, schedule="paper", **kw)
+    G_const, D_const = _players()
+    train(G_const, D_const, data, **kw)
+    G_hand, D_hand = _hand_loop_with_paper_schedule(data, 200, 30, 0.2, 3)
+    assert torch.allclose(_params(G, D), _params(G_hand, D_hand), atol=1e-6)
+    assert not torch.allclose(_params(G_const, D_const), _params(G_hand, D_hand), atol=1e-4)
