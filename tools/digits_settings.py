@@ -1,0 +1,59 @@
+"""Why chapter 7 trains as it does: the settings it rejected, measured on the digits.
+
+Usage: python tools/digits_settings.py [--seeds 0,1] [--steps 3000]
+
+Chapter 7 trains the paper's networks on scikit-learn's 8×8 digits with a generator narrowed to
+256 hidden units and the original code's SGD schedule. This runs that setting and the two it
+rejected, the paper's full 1200-unit G and Adam (β1 = 0.5, lr 2e-4, the DCGAN recipe), each for
+the same number of steps, and prints for each: seconds, k-NN precision and recall against the 300
+test digits (k = 3), and how many of the ten digit labels get ≥ 2% of 1,000 samples (labels by
+nearest training image). A collapsed run has few labels and recall near 0. The figures are in
+benchmarks/RESULTS.md; they are too slow for the chapter's 90-second budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+import ganlib
+from ganlib.images import nearest_neighbours
+from ganlib.metrics import precision_recall
+
+SETTINGS = {  # name: (G width, train keywords)
+    "chapter 7: G 256, SGD paper schedule": (256, {"optimizer": "sgd", "schedule": "paper"}),
+    "G 1200 (the paper's), SGD paper schedule": (1200, {"optimizer": "sgd", "schedule": "paper"}),
+    "G 256, Adam 2e-4 β1 0.5": (256, {"optimizer": "adam"}),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--steps", type=int, default=3000)
+    args = ap.parse_args()
+    data = ganlib.data.digits()
+    print(f"| setting | seed | seconds | precision | recall | labels ≥ 2% |  ({args.steps} steps)")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, (width, kw) in SETTINGS.items():
+        for seed in (int(s) for s in args.seeds.split(",")):
+            torch.manual_seed(seed)
+            G, D = ganlib.paper_networks(data.dim, g_width=width)
+            start = time.perf_counter()
+            ganlib.train(G, D, data.train, steps=args.steps, batch_size=100, seed=seed,
+                         device="cpu", progress=False, **kw)  # fmt: skip
+            seconds = time.perf_counter() - start
+            G.eval()
+            with torch.no_grad():
+                samples = G.sample(1000)
+            p, r = precision_recall(data.test, samples[: len(data.test)], k=3)
+            _, nearest = nearest_neighbours(samples, data.train)
+            share = torch.bincount(data.train_labels[nearest], minlength=10) / len(samples)
+            labels = int((share >= 0.02).sum())
+            print(f"| {name} | {seed} | {seconds:.0f} | {p:.2f} | {r:.2f} | {labels} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
