@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .metrics import squared_distances
+
 __all__ = ["image_grid", "interpolate", "nearest_neighbours", "show_grid", "with_neighbours"]
 
 
@@ -21,12 +23,18 @@ def _images(name: str, t: object, shape: tuple[int, int]) -> torch.Tensor:
 
 
 def nearest_neighbours(
-    queries: torch.Tensor, pool: torch.Tensor, chunk: int = 1024
+    queries: torch.Tensor,
+    pool: torch.Tensor,
+    *,
+    device: str | torch.device | None = None,
+    chunk: int = 1024,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """argmin_j ‖qᵢ − p_j‖ for each query: the closest training image to each sample (Figure 2).
 
-    Exact Euclidean distance in float64, in chunks of queries. Returns ``(distances, indices)``,
-    each of shape ``(len(queries),)``; ``pool[indices]`` are the neighbours.
+    The search runs on ``device`` (default: cuda → mps → cpu) by one matrix product per chunk
+    of queries; each winner's distance is then recomputed from explicit differences in float64,
+    so a copy of a training image is at distance exactly 0. Returns ``(distances, indices)``,
+    CPU tensors of shape ``(len(queries),)``; ``pool[indices]`` are the neighbours.
     """
     for name, t in (("queries", queries), ("pool", pool)):
         if not isinstance(t, torch.Tensor) or t.ndim != 2 or len(t) == 0:
@@ -34,14 +42,10 @@ def nearest_neighbours(
             raise ValueError(f"{name} must be a tensor of shape (n, d) with n ≥ 1, got {got}")
     if queries.shape[1] != pool.shape[1]:
         raise ValueError(f"queries have dimension {queries.shape[1]}, pool {pool.shape[1]}")
+    chunks = squared_distances(queries, pool, device=device, chunk=chunk)
+    idx = torch.cat([sq.argmin(dim=1).cpu() for sq in chunks])
     q, p = queries.detach().double().cpu(), pool.detach().double().cpu()
-    dist, idx = [], []
-    for start in range(0, len(q), chunk):
-        d = torch.cdist(q[start : start + chunk], p, compute_mode="donot_use_mm_for_euclid_dist")
-        best = d.min(dim=1)
-        dist.append(best.values)
-        idx.append(best.indices)
-    return torch.cat(dist), torch.cat(idx)
+    return (q - p[idx]).norm(dim=1), idx
 
 
 def image_grid(

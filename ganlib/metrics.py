@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import torch
+
+from .device import resolve_device
 
 __all__ = [
     "mean_and_stderr",
@@ -13,6 +16,7 @@ __all__ = [
     "parzen_log_likelihood",
     "precision_recall",
     "select_sigma",
+    "squared_distances",
     "wasserstein_1d",
 ]
 
@@ -54,9 +58,7 @@ def mode_coverage(
             f"samples must have shape (n, {centers.shape[1]}) with n ≥ 1 to match centers, "
             f"got {tuple(samples.shape)}"
         )
-    for name, v in (("std", std), ("threshold", threshold)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not (0 < v < math.inf):
-            raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+    std, threshold = _positive("std", std), _positive("threshold", threshold)
     x, c = samples.double().cpu(), centers.double().cpu()
     if not torch.isfinite(x).all():
         raise ValueError("samples must be finite (a diverged generator makes inf or NaN)")
@@ -87,6 +89,32 @@ def _positive(name: str, v: object) -> float:
     return float(v)
 
 
+def squared_distances(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    device: str | torch.device | None = None,
+    chunk: int = 2048,
+) -> Iterator[torch.Tensor]:
+    """‖xᵢ − y_j‖² for chunks of ``chunk`` rows of x: (chunk, len(y)) tensors on ``device``.
+
+    One matrix product per chunk, ‖x‖² + ‖y‖² − 2 x·y, in float64 (float32 on MPS, which has no
+    float64), with both sets centred on y's mean so that little is lost to cancellation. Memory
+    stays at chunk × len(y). Default device: cuda → mps → cpu.
+    """
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"chunk must be an int ≥ 1, got {chunk!r}")
+    device = resolve_device(device)
+    dtype = torch.float32 if device.type == "mps" else torch.float64
+    y = y.detach().to(device, dtype)
+    mean = y.mean(0)
+    y = y - mean
+    y_sq = y.square().sum(1)
+    for start in range(0, len(x), chunk):
+        xc = x[start : start + chunk].detach().to(device, dtype) - mean
+        yield (xc.square().sum(1, keepdim=True) + y_sq - 2 * xc @ y.T).clamp_(min=0)
+
+
 def parzen_log_likelihood(
     samples: torch.Tensor,
     x: torch.Tensor,
@@ -100,32 +128,21 @@ def parzen_log_likelihood(
     A Gaussian kernel of width ``sigma`` on each of the n generated ``samples`` (Breuleux et
     al., 2011; the paper's Section 5). Exact: squared distances in float64 and log-sum-exp over
     each test point's n kernels, so no kernel value underflows (scikit-learn's ``KernelDensity``
-    sums kernel values and goes wrong when they do). Test points go through in chunks of
+    goes wrong when they do: chapter 8). Test points go through in chunks of
     ``chunk`` on ``device`` (default: cuda → mps → cpu), so memory stays at chunk × n.
     Returns a float64 CPU tensor of shape ``(m,)`` for the m rows of ``x``.
     """
-    from .device import resolve_device
-
     samples = _points("samples", samples)
     x = _points("x", x, samples.shape[1])
     sigma = _positive("sigma", sigma)
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise ValueError(f"chunk must be an int ≥ 1, got {chunk!r}")
-    device = resolve_device(device)
-    # float64 on CPU and CUDA; MPS has no float64, so it accumulates in float32 there.
-    dtype = torch.float32 if device.type == "mps" else torch.float64
-    # Centre both sets on the samples' mean: ‖x − s‖² = ‖x‖² + ‖s‖² − 2 x·s loses the least to
-    # cancellation when the vectors are short.
-    mean = samples.to(device, dtype).mean(0)
-    s = samples.to(device, dtype) - mean
-    s_sq = s.square().sum(1)
-    n, d = s.shape
+    n, d = samples.shape
     const = -math.log(n) - 0.5 * d * math.log(2 * math.pi * sigma**2)
-    out = torch.empty(len(x), dtype=dtype, device=device)
-    for start in range(0, len(x), chunk):
-        xc = x[start : start + chunk].to(device, dtype) - mean
-        sq = (xc.square().sum(1, keepdim=True) + s_sq - 2 * xc @ s.T).clamp_(min=0)
-        out[start : start + chunk] = torch.logsumexp(sq.mul_(-0.5 / sigma**2), dim=1)
+    out = torch.cat(
+        [
+            torch.logsumexp(sq.mul_(-0.5 / sigma**2), dim=1)
+            for sq in squared_distances(x, samples, device=device, chunk=chunk)
+        ]
+    )
     return (out + const).to("cpu", torch.float64)
 
 
