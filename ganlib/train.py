@@ -186,13 +186,17 @@ def _check_seed(seed: object) -> int | None:
     return seed
 
 
-def _optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
+def _optimizer(kind: str, params, lr: float, device: torch.device) -> torch.optim.Optimizer:
     if kind == "adam":
         # β1 = 0.5 (Radford et al., 2016): Adam's default 0.9 carries too much momentum for a
-        # two-player game, whose gradients turn as the other player moves.
-        return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
+        # two-player game, whose gradients turn as the other player moves. The fused kernel
+        # updates every tensor in one call instead of torch's Python loop over them (the default
+        # on the CPU): 1.25-1.3× faster steps on the book's models (benchmarks/RESULTS.md).
+        fused = device.type in ("cpu", "cuda") or None
+        return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999), fused=fused)
     # The paper: "we used momentum"; the original code starts at 0.5 (and ramps it to 0.7 over
-    # 250 epochs, with lr 0.1 decayed per update). ganlib keeps 0.5 and a constant lr.
+    # 250 epochs, with lr 0.1 decayed per update). ganlib keeps 0.5 and a constant lr. SGD stays
+    # torch's default: its fused kernel bought ≤ 5% and rounds differently when lr changes.
     return torch.optim.SGD(params, lr=lr, momentum=0.5)
 
 
@@ -227,12 +231,22 @@ def _discriminator_step(
     D: nn.Module, opt_d: torch.optim.Optimizer, x: torch.Tensor, fake: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One step of Algorithm 1's inner loop: ascend V, i.e. descend −V, on a real and a fake batch."""
-    real_logits, fake_logits = D(x), D(fake)
+    # One pass over both batches: D scores each row on its own (no batch statistics), so this
+    # is the same V as two passes, with half the kernel launches (benchmarks/RESULTS.md).
+    real_logits, fake_logits = D(torch.cat((x, fake))).split((len(x), len(fake)))
     d_loss = discriminator_loss(real_logits, fake_logits)
-    opt_d.zero_grad(set_to_none=True)
+    _clear_grads(opt_d)
     d_loss.backward()
     opt_d.step()
     return d_loss.detach(), real_logits.detach(), fake_logits.detach()
+
+
+def _clear_grads(opt: torch.optim.Optimizer) -> None:
+    # zero_grad(set_to_none=True) without its per-call bookkeeping, which costs as much as the
+    # whole step of a small model.
+    for group in opt.param_groups:
+        for p in group["params"]:
+            p.grad = None
 
 
 def _check_settings(steps: int, batch_size: int, optimizer: str, lr: float | None) -> float:
@@ -296,7 +310,7 @@ def _fit_discriminator(D, p_data, p_g, steps, batch_size, lr, optimizer, d_dim, 
         G = p_g.to(device)
     else:
         fakes = _Minibatches(p_g, batch_size, d_dim, device)
-    opt_d = _optimizer(optimizer, D.parameters(), lr)
+    opt_d = _optimizer(optimizer, D.parameters(), lr, device)
     losses = torch.zeros(steps, device=device)
     for step in range(steps):
         if G is not None:
@@ -399,8 +413,9 @@ def _train(
     G.to(device).train()
     D.to(device).train()
     batches = _Minibatches(data, batch_size, g_dim, device)
-    opt_g = _optimizer(optimizer, G.parameters(), lr)
-    opt_d = _optimizer(optimizer, D.parameters(), lr)
+    opt_g = _optimizer(optimizer, G.parameters(), lr, device)
+    opt_d = _optimizer(optimizer, D.parameters(), lr, device)
+    g_params, d_params = list(G.parameters()), list(D.parameters())
     config = {
         "k": k,
         "batch_size": batch_size,
@@ -445,16 +460,15 @@ def _train(
                 fake = G(G.sample_latent(batch_size))
             d_loss, real_logits, fake_logits = _discriminator_step(D, opt_d, batches.next(), fake)
 
-        D.requires_grad_(False)  # G's step reads D's gradient w.r.t. x, never changes θ_d
+        for p in d_params:  # G's step reads D's gradient w.r.t. x, never changes θ_d
+            p.requires_grad_(False)
         g_loss = generator_loss(D(G.sample(batch_size)), loss)
-        opt_g.zero_grad(set_to_none=True)
+        _clear_grads(opt_g)
         g_loss.backward()
-        grads = [p.grad for p in G.parameters() if p.grad is not None]
-        grad_norm = torch.linalg.vector_norm(
-            torch.stack([torch.linalg.vector_norm(g) for g in grads])
-        )
+        grad_norm = torch.nn.utils.get_total_norm([p.grad for p in g_params if p.grad is not None])
         opt_g.step()
-        D.requires_grad_(True)
+        for p in d_params:
+            p.requires_grad_(True)
 
         stats[step] = torch.stack(
             [

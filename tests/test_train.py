@@ -364,7 +364,8 @@ def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed):
                 perm, cursor = torch.randperm(len(data)), 0
             x = data[perm[cursor : cursor + batch]]
             cursor += batch
-            d_loss = discriminator_loss(D(x), D(fake))
+            real_logits, fake_logits = D(torch.cat((x, fake))).split(batch)  # ganlib's one pass
+            d_loss = discriminator_loss(real_logits, fake_logits)
             opt_d.zero_grad()
             d_loss.backward()
             opt_d.step()
