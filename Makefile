@@ -3,7 +3,7 @@
 #   make test   lint + unit tests + notebooks (nbval) + a clean book build
 # For chapter authors: make notebooks (store outputs), make timings, make seeds, make format;
 # make bench times ganlib.train against a plain training loop and the Parzen estimate
-# (benchmarks/RESULTS.md).
+# (benchmarks/RESULTS.md); make gpu-check is the prepared check for a machine with a GPU.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 # `make test OTHER_CPU=` runs natively.
 OTHER_CPU ?= MKL_CBWR=COMPATIBLE MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=default
 
-.PHONY: book test format clean notebooks timings seeds bench
+.PHONY: book test format clean notebooks timings seeds bench gpu-check student
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf _build .pytest_cache
+	rm -rf _build .pytest_cache student
 
 notebooks: $(STAMP)  # re-execute the chapters natively and store the outputs that nbval compares
 	$(BIN)/python tools/refresh_notebooks.py $(CHAPTERS)
@@ -51,3 +51,9 @@ seeds: $(STAMP)  # every chapter on seeds 0-4, natively and on OTHER_CPU: the sp
 bench: $(STAMP)  # ganlib.train against a plain loop (steps/s, ratios); Parzen at the paper's scale
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_parzen.py
+
+gpu-check: $(STAMP)  # on a GPU: unit tests, CPU = GPU theory, every chapter, the benchmark
+	$(BIN)/python tools/gpu_check.py
+
+student: $(STAMP)  # the student version of every chapter in student/: no solutions, no outputs
+	$(BIN)/python tools/student_version.py --out student $(CHAPTERS)

@@ -1,13 +1,15 @@
 """ganlib.train against the loop a user would write, on the same models: `make bench`.
 
 Usage: python benchmarks/bench_train.py [--shapes toy,digits,mnist] [--repeats 3] [--threads N]
+                                        [--device cpu|cuda|mps]
 
 Both sides train identical MLPs (ganlib's Generator and Discriminator: ReLU G, LeakyReLU(0.2) D)
 with Adam(2e-4, β1 = 0.5) on a fixed tensor of examples. The plain loop is what tutorials write:
 a DataLoader over a TensorDataset, a sigmoid output with ``nn.BCELoss``, one generator forward
 reused for both players' steps, and ``loss.item()`` every step. ganlib draws fresh noise for G's
 step (Algorithm 1), so it does one more generator forward per step. Runs alternate A B A B …
-and the medians are reported, in steps per second.
+and the medians are reported, in steps per second. On a GPU the plain loop keeps its examples
+in host memory and moves each batch over, as a DataLoader loop does.
 """
 
 from __future__ import annotations
@@ -42,19 +44,27 @@ def examples(shape: str) -> torch.Tensor:
     return torch.rand(10_000, dim, generator=torch.Generator().manual_seed(0))
 
 
-def run_ganlib(shape: str, steps: int) -> float:
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def run_ganlib(shape: str, steps: int, device: torch.device) -> float:
     G, D = players(shape)
     batch = SHAPES[shape][4]
+    _sync(device)
     start = time.perf_counter()
     ganlib.train(
         G, D, examples(shape), steps=steps, batch_size=batch, optimizer="adam", lr=2e-4,
-        seed=0, progress=False, device="cpu",
+        seed=0, progress=False, device=device,
     )  # fmt: skip
+    _sync(device)
     return steps / (time.perf_counter() - start)
 
 
-def run_plain(shape: str, steps: int) -> float:
+def run_plain(shape: str, steps: int, device: torch.device) -> float:
     G, D = players(shape)
+    G.to(device), D.to(device)
     batch = SHAPES[shape][4]
     loader = DataLoader(
         TensorDataset(examples(shape)), batch_size=batch, shuffle=True, drop_last=True
@@ -62,10 +72,12 @@ def run_plain(shape: str, steps: int) -> float:
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     bce = nn.BCELoss()
-    ones, zeros = torch.ones(batch), torch.zeros(batch)
+    ones, zeros = torch.ones(batch, device=device), torch.zeros(batch, device=device)
+    _sync(device)
     done, start = 0, time.perf_counter()
     while done < steps:
         for (real,) in loader:
+            real = real.to(device)
             fake = G(G.sample_latent(batch))
             d_loss = bce(torch.sigmoid(D(real)), ones) + bce(torch.sigmoid(D(fake.detach())), zeros)
             opt_d.zero_grad()
@@ -79,6 +91,7 @@ def run_plain(shape: str, steps: int) -> float:
             done += 1
             if done == steps:
                 break
+    _sync(device)
     return steps / (time.perf_counter() - start)
 
 
@@ -87,20 +100,23 @@ def main() -> None:
     parser.add_argument("--shapes", default="toy,digits,mnist")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
     args = parser.parse_args()
+    device = torch.device(args.device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else None
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} intra-op threads")  # fmt: skip
+          f"{torch.get_num_threads()} intra-op threads, device {name or device}")  # fmt: skip
     print("| shape | batch | ganlib steps/s | plain loop steps/s | ratio |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for shape in args.shapes.split(","):
         steps = SHAPES[shape][5]
-        run_ganlib(shape, steps // 10), run_plain(shape, steps // 10)  # warm-up
+        run_ganlib(shape, steps // 10, device), run_plain(shape, steps // 10, device)  # warm-up
         ours, plain = [], []
         for _ in range(args.repeats):  # interleaved: A B A B ...
-            ours.append(run_ganlib(shape, steps))
-            plain.append(run_plain(shape, steps))
+            ours.append(run_ganlib(shape, steps, device))
+            plain.append(run_plain(shape, steps, device))
         a, b = statistics.median(ours), statistics.median(plain)
         print(f"| {shape} | {SHAPES[shape][4]} | {a:.0f} | {b:.0f} | {a / b:.2f}× |", flush=True)
 

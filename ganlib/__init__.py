@@ -3,10 +3,10 @@
 One module per idea of the paper: ``distributions`` (p_data), ``models`` (G and D),
 ``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``train`` (Algorithm 1),
 ``data`` (digits and MNIST), ``metrics`` (distances, Parzen log-likelihood: Table 1), ``figures``
-(Figure 1), ``images`` (Figures 2 and 3) and ``checkpoint``.
+(Figure 1), ``images`` (Figures 2 and 3), ``checkpoint`` and ``checks`` (feedback on exercises).
 """
 
-from . import data, distributions, figures, images, losses, metrics, models, theory
+from . import checks, data, distributions, figures, images, losses, metrics, models, theory
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
 from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
@@ -40,6 +40,7 @@ __all__ = [
     "Snapshots",
     "TrainingDiverged",
     "animate_figure1",
+    "checks",
     "data",
     "default_device",
     "discriminator_loss",

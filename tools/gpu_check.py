@@ -1,21 +1,70 @@
-"""A short device check for a machine with a GPU: `python tools/gpu_check.py` (about a minute).
+"""The prepared check for a session that has a GPU: `make gpu-check` (a few minutes on one card).
 
-Trains the book's 1-D Gaussian GAN on `ganlib.default_device()` and on the CPU, and prints the
-device, steps per second on each and the learned mean and std, so a session with a lent GPU can
-record the card and the figures. It asserts the same tolerances as tests/test_train.py.
+Usage: python tools/gpu_check.py [--parts tests,theory,train,chapters,bench]
+
+One command, in order, each part printing its figures for benchmarks/RESULTS.md:
+  tests     the unit tests with cuda as ganlib's default device (book and notebook tests excluded)
+  theory    Section 4's numbers and the Parzen estimate computed from CUDA tensors equal the CPU's
+  train     the 1-D Gaussian GAN trained on the GPU and on the CPU: steps/s, learned mean and std
+  chapters  every chapter executed on the GPU (larger settings chosen by the chapters), its
+            assertions included, with its time
+  bench     benchmarks/bench_train.py --device cuda: ganlib against the plain loop (goal: MNIST
+            shape ≥ 3×)
+It exits non-zero when any part fails, after running the others.
 """
 
 from __future__ import annotations
 
+import argparse
+import math
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import torch
 
 import ganlib
 from ganlib import Discriminator, Gaussian, Generator
 
+ROOT = Path(__file__).resolve().parents[1]
+PARTS = ("tests", "theory", "train", "chapters", "bench")
 
-def run(device: torch.device, steps: int = 6000) -> tuple[float, float, float]:
+
+def part_tests() -> None:
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests",
+           "--ignore=tests/test_book.py", "--ignore=tests/test_notebooks.py"]  # fmt: skip
+    subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+def part_theory(device: torch.device) -> None:
+    pairs = [
+        (Gaussian(0.0, 1.0), Gaussian(1.0, 2.0)),
+        (ganlib.GaussianMixture([[-2.0], [2.0]], [0.5, 0.5], [0.3, 0.7]), Gaussian(0.5, 1.5)),
+    ]
+    for p, q in pairs:
+        for f in (ganlib.virtual_criterion, ganlib.jensen_shannon):
+            cpu, gpu = f(p, q), f(p.to(device), q.to(device))
+            print(f"{f.__name__}: cpu {cpu:.15f} {device.type} {gpu:.15f}")
+            assert cpu == gpu, (f.__name__, cpu, gpu)
+    d = torch.rand(10_000, dtype=torch.float64).clamp(1e-6, 1 - 1e-6)
+    v_cpu = ganlib.value_function(d, d.flip(0))
+    v_gpu = ganlib.value_function(d.to(device), d.flip(0).to(device))
+    print(f"value_function: cpu {v_cpu:.15f} {device.type} {v_gpu:.15f}")
+    assert math.isclose(v_cpu, v_gpu, rel_tol=1e-12)
+    assert ganlib.value_function(0.5, 0.5) == -math.log(4)
+    dstar = ganlib.optimal_discriminator(d.to(device), d.flip(0).to(device)).cpu()
+    assert torch.allclose(dstar, ganlib.optimal_discriminator(d, d.flip(0)), rtol=1e-12, atol=0)
+    gen = torch.Generator().manual_seed(0)
+    samples, test = torch.rand(2_000, 64, generator=gen), torch.rand(500, 64, generator=gen)
+    ll_cpu = ganlib.parzen_log_likelihood(samples, test, sigma=0.2, device="cpu")
+    ll_gpu = ganlib.parzen_log_likelihood(samples, test, sigma=0.2, device=device)
+    err = (ll_cpu - ll_gpu.cpu()).abs().max().item()
+    print(f"parzen_log_likelihood: largest cpu-{device.type} difference {err:.2e} nats")
+    assert err < 1e-6
+
+
+def _train_1d(device: torch.device, steps: int = 6000) -> tuple[float, float, float]:
     torch.manual_seed(0)
     G = Generator(4, 1, hidden=(32, 32))
     D = Discriminator(1, hidden=(32, 32), maxout_pieces=5)
@@ -29,15 +78,50 @@ def run(device: torch.device, steps: int = 6000) -> tuple[float, float, float]:
     return steps / seconds, x.mean().item(), x.std().item()
 
 
-def main() -> None:
-    device = ganlib.default_device()
-    name = torch.cuda.get_device_name() if device.type == "cuda" else str(device)
+def part_train(device: torch.device) -> None:
     for where in dict.fromkeys([device, torch.device("cpu")]):
-        rate, mean, std = run(where)
-        label = name if where == device else "cpu"
-        print(f"{label}: {rate:.0f} steps/s, learned mean {mean:.3f} (4.0), std {std:.3f} (1.25)")
+        rate, mean, std = _train_1d(where)
+        print(f"{where}: {rate:.0f} steps/s, learned mean {mean:.3f} (4.0), std {std:.3f} (1.25)")
         assert abs(mean - 4.0) < 0.25 and abs(std - 1.25) < 0.2  # as tests/test_train.py
 
 
+def part_chapters() -> None:
+    subprocess.run([sys.executable, "tools/timings.py"], cwd=ROOT, check=True)
+
+
+def part_bench(device: torch.device) -> None:
+    cmd = [sys.executable, "benchmarks/bench_train.py", "--device", str(device)]
+    subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default=",".join(PARTS))
+    args = parser.parse_args()
+    parts = args.parts.split(",")
+    if unknown := [p for p in parts if p not in PARTS]:
+        parser.error(f"unknown parts {unknown}; choose from {PARTS}")
+    device = ganlib.default_device()
+    card = torch.cuda.get_device_name() if device.type == "cuda" else "no GPU"
+    print(f"device {device} ({card}), torch {torch.__version__}", flush=True)
+    failed = []
+    for name in parts:
+        start = time.perf_counter()
+        print(f"\n## {name}", flush=True)
+        try:
+            if name == "tests":
+                part_tests()
+            elif name == "chapters":
+                part_chapters()
+            else:
+                {"theory": part_theory, "train": part_train, "bench": part_bench}[name](device)
+        except (AssertionError, subprocess.CalledProcessError) as e:
+            failed.append(name)
+            print(f"FAILED: {name}: {e!r}", flush=True)
+        print(f"({name}: {time.perf_counter() - start:.0f} s)", flush=True)
+    print(f"\nfailed parts: {failed}" if failed else "\nall parts passed")
+    return 1 if failed else 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
