@@ -98,3 +98,97 @@ def test_command_writes_every_chapter(tmp_path):
         assert "### BEGIN SOLUTION" not in text and "### BEGIN HIDDEN TESTS" not in text
         nb = nbformat.read(tmp_path / name, as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+# Chapters written before the coursework issue (#9) that still lack their exercises; every other
+# chapter, and any chapter added later, must have them. The list may only shrink.
+WITHOUT_EXERCISES_YET = {
+    "03_global_optimum",
+    "04_saturation",
+    "05_training",
+    "06_mode_collapse",
+    "07_images",
+    "08_evaluation",
+}
+CHAPTERS = sorted((TOOLS.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+KINDS = ("Derivation:", "Implementation:", "Experiment:")
+
+
+def exercises(nb):
+    return [c.source for c in nb.cells if c.cell_type == "markdown" and ":::{exercise}" in c.source]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_ends_with_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    found = exercises(nb)
+    if path.stem in WITHOUT_EXERCISES_YET:
+        assert not found, f"{path.stem} has exercises now: remove it from WITHOUT_EXERCISES_YET"
+        return
+    titles = [s.split(":::{exercise}", 1)[1].split("\n", 1)[0].strip() for s in found]
+    for kind in KINDS:
+        assert any(t.startswith(kind) for t in titles), f"{path.stem}: no '{kind}' exercise"
+    labels = [s.split(":label:", 1)[1].split("\n", 1)[0].strip() for s in found]
+    solutions = [
+        c.source for c in nb.cells if c.cell_type == "markdown" and ":::{solution}" in c.source
+    ]
+    for label in labels:  # every exercise has a written solution, folded on the website
+        ours = [s for s in solutions if s.lstrip().startswith(f":::{{solution}} {label}")]
+        assert len(ours) == 1 and ":class: dropdown" in ours[0], f"{path.stem}: {label}"
+    graded = [c for c in nb.cells if "### BEGIN SOLUTION" in c.get("source", "")]
+    assert graded, f"{path.stem}: the implementation exercise has no ### BEGIN SOLUTION cell"
+    # nbgrader's metadata (make notebooks sets it), so that nbgrader's own release clears every
+    # solution: answer cells are cleared, hidden tests stripped from locked grade cells.
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader")
+        solution_text = sv.is_written_solution(cell) or "### BEGIN SOLUTION" in cell.source
+        if solution_text:
+            assert meta and meta["solution"] is True, f"{path.stem} cell {i}: run make notebooks"
+        if "### BEGIN HIDDEN TESTS" in cell.source:
+            assert meta and meta["grade"] and meta["locked"] and meta["points"] > 0, i
+        if meta and meta["solution"]:
+            assert solution_text, (
+                f"{path.stem} cell {i}: nbgrader would clear a cell with no answer"
+            )
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids)), f"{path.stem}: grade_ids repeat"
+
+
+# Colab has neither nbgrader nor jupyter-book: the student version must not need them.
+COLAB_LIKE = """\
+import sys as _sys
+class _NotOnColab:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"nbgrader", "jupyter_book", "sphinx_exercise", "myst_nb"}:
+            raise ImportError(f"{name} is not installed on Colab")
+        return None
+_sys.meta_path.insert(0, _NotOnColab())
+"""
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in CHAPTERS if p.stem not in WITHOUT_EXERCISES_YET], ids=lambda p: p.stem
+)
+def test_student_version_runs_up_to_the_exercises(path):
+    from chapters import errors, execute
+
+    student = sv.student_version(nbformat.read(path, as_version=4), path.stem)
+    start = next(i for i, c in enumerate(student.cells) if c.source.startswith("## Exercises"))
+    student.cells.insert(0, nbformat.v4.new_code_cell(COLAB_LIKE))
+    execute(student, path, allow_errors=True)
+    failures = errors(student)
+    assert failures, "the student version raised nothing: are the solutions still in it?"
+    for line in failures:
+        cell = int(line.split(":", 1)[0].removeprefix("cell "))
+        assert cell - 1 >= start, f"{path.stem}: a cell before the exercises failed: {line}"
+        assert " NotImplementedError " in f"{line} ", f"{path.stem}: {line}"
+
+
+def test_mark_for_nbgrader():
+    nb = sv.mark_for_nbgrader(notebook(), "01_ch")
+    meta = [c.metadata.get("nbgrader") for c in nb.cells]
+    assert meta[:3] == [None, None, None]  # prose, code and the exercise text stay as they are
+    assert meta[3]["grade_id"] == "ex-a-answer" and meta[3]["solution"] and meta[3]["points"] == 1
+    assert meta[4]["grade_id"] == "ch01-ex1" and meta[4]["solution"] and not meta[4]["grade"]
+    assert meta[5]["grade_id"] == "ch01-ex1-tests" and meta[5]["locked"] and meta[5]["points"] == 2
+    assert meta[6]["grade_id"] == "ch01-code1" and meta[6]["solution"]

@@ -6,7 +6,8 @@ Outputs run on this machine's native kernels; `make test` then compares them und
 other CPU, so an output that depends on the CPU fails here first. Text and figures are stored
 for every cell, so a reader of the .ipynb sees the measured numbers. Not stored: HTML and
 JavaScript outputs of cells tagged ``nbval-ignore-output`` (widgets, animations: about a
-megabyte each, re-made by every website build) and the widget state in the metadata.
+megabyte each, re-made by every website build) and the widget state in the metadata. Cells with
+solutions or hidden tests get nbgrader's metadata (student_version.mark_for_nbgrader).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 
 import nbformat
 from chapters import chapters, execute
+from student_version import mark_for_nbgrader
 
 BULKY = ("text/html", "application/javascript", "application/vnd.jupyter.widget-view+json")
 
@@ -23,6 +25,7 @@ def refresh(path) -> float:
     nb = nbformat.read(path, as_version=4)
     seconds = execute(nb, path)
     nb.metadata.pop("widgets", None)
+    mark_for_nbgrader(nb, path.stem)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code" and "nbval-ignore-output" in cell.metadata.get("tags", []):

@@ -13,6 +13,11 @@ version, made without nbgrader:
   - every output and execution count is cleared.
 A marker without its end, or an end without its start, is an error naming the chapter and cell:
 nothing is written for a chapter that would leak a solution.
+
+``mark_for_nbgrader`` (run on every chapter by `make notebooks`) gives the same cells nbgrader's
+metadata, so that nbgrader's own release (`nbgrader generate_assignment`) clears them too:
+solution code cells are autograded answers, hidden-test cells locked grade cells (2 points),
+written solutions manually graded answers (1 point), tagged solution code cells answers.
 """
 
 from __future__ import annotations
@@ -66,6 +71,33 @@ def is_written_solution(cell: nbformat.NotebookNode) -> bool:
     if cell.cell_type == "markdown":
         return cell.source.lstrip().startswith((":::{solution}", "::::{solution}", "```{solution}"))
     return "solution" in cell.get("metadata", {}).get("tags", [])
+
+
+def _nbgrader(grade_id: str, *, solution: bool, points: int = 0) -> dict:
+    meta = {"grade": points > 0, "grade_id": grade_id, "locked": not solution}
+    meta |= {"schema_version": 3, "solution": solution, "task": False}
+    return meta | ({"points": points} if points else {})
+
+
+def mark_for_nbgrader(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Set (in place) nbgrader's metadata on every cell with a solution or hidden tests."""
+    chapter, exercise, code = name.split("_", 1)[0], 0, 0
+    for cell in nb.cells:
+        cell.metadata.pop("nbgrader", None)
+        if cell.cell_type == "markdown":
+            if is_written_solution(cell):
+                label = cell.source.lstrip().split("\n", 1)[0].split("}", 1)[1].strip()
+                cell.metadata["nbgrader"] = _nbgrader(f"{label}-answer", solution=True, points=1)
+        elif "### BEGIN SOLUTION" in cell.source:
+            exercise += 1
+            cell.metadata["nbgrader"] = _nbgrader(f"ch{chapter}-ex{exercise}", solution=True)
+        elif "### BEGIN HIDDEN TESTS" in cell.source:
+            grade_id = f"ch{chapter}-ex{exercise}-tests"
+            cell.metadata["nbgrader"] = _nbgrader(grade_id, solution=False, points=2)
+        elif is_written_solution(cell):
+            code += 1
+            cell.metadata["nbgrader"] = _nbgrader(f"ch{chapter}-code{code}", solution=True)
+    return nb
 
 
 def student_version(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
