@@ -11,6 +11,7 @@ through unchanged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -20,6 +21,7 @@ __all__ = [
     "CheckFailed",
     "check_discriminator_loss",
     "check_generator_loss",
+    "check_jensen_shannon",
     "check_optimal_discriminator",
     "check_value_function",
 ]
@@ -289,3 +291,53 @@ def check_discriminator_loss(
     ]  # fmt: skip
     _diagnose(cases, got, right, mistakes, "D's loss")
     return "check_discriminator_loss: all 3 cases agree with −V ✓"
+
+
+def check_jensen_shannon(jsd: Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]) -> str:
+    """JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2, in nats  (Thm. 1): checks ``jsd(p, q)``.
+
+    ``p`` and ``q`` are probability vectors over the same outcomes (non-negative, summing to 1,
+    possibly with zeros); ``jsd`` returns one number.
+    """
+
+    def kl(a, b):  # Σ a log(a/b) over a > 0: the convention 0 log 0 = 0
+        keep = a > 0
+        return (a[keep] * (a[keep] / b[keep]).log()).sum()
+
+    def right(p, q):
+        m = (p + q) / 2
+        return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+
+    gen = torch.Generator().manual_seed(4)
+    p5, q5 = (torch.rand(5, generator=gen, dtype=torch.float64) + 0.05 for _ in range(2))
+    p5, q5 = p5 / p5.sum(), q5 / q5.sum()
+    half = torch.tensor([0.5, 0.5, 0.0, 0.0], dtype=torch.float64)
+    cases = [
+        ("for p = q", (p5, p5.clone())),
+        ("for p and q on disjoint outcomes", (half, half.flip(0))),
+        ("for two random distributions on 5 outcomes", (p5, q5)),
+        ("for p with a zero where q is not", (torch.tensor([0.0, 0.3, 0.7]).double(), torch.tensor([0.2, 0.4, 0.4]).double())),
+    ]  # fmt: skip
+    got = _run(jsd, cases, "JSD", lambda *a: ())
+
+    def naive(p, q):  # Σ p log(p/m) without the 0 log 0 = 0 convention
+        m = (p + q) / 2
+        return 0.5 * (p * (p / m).log()).sum() + 0.5 * (q * (q / m).log()).sum()
+
+    mistakes = [
+        (lambda p, q: kl(p, q) if bool((q[p > 0] > 0).all()) else torch.tensor(math.inf).double(),
+         "that is KL(p ‖ q); the JSD compares each distribution with the mixture m = (p + q)/2."),
+        (lambda p, q: (p * (p / q).log()).sum(),
+         "that is KL(p ‖ q); the JSD compares each distribution with the mixture m = (p + q)/2."),
+        (lambda p, q: right(p, q) / math.log(2),
+         "that is in bits (log base 2); the paper's JSD, and −log 4, use natural logs (nats)."),
+        (lambda p, q: 2 * right(p, q),
+         "that is twice the JSD: each KL term carries a factor ½."),
+        (lambda p, q: 0.5 * kl(p, p + q) + 0.5 * kl(q, p + q),
+         "the mixture is m = (p + q)/2; without the /2 the result is JSD − log 2."),
+        (naive,
+         "a zero probability gives 0 · log 0 = NaN in floating point; its term is 0 by convention, "
+         "so sum only where p > 0 (and q > 0)."),
+    ]  # fmt: skip
+    _diagnose(cases, got, right, mistakes, "JSD")
+    return "check_jensen_shannon: all 4 cases agree with Theorem 1's JSD ✓"

@@ -12,6 +12,7 @@ from ganlib.checks import (
     CheckFailed,
     check_discriminator_loss,
     check_generator_loss,
+    check_jensen_shannon,
     check_optimal_discriminator,
     check_value_function,
 )
@@ -138,3 +139,23 @@ def test_discriminator_loss():
 def test_not_a_function():
     with pytest.raises(TypeError, match="no parentheses"):
         check_value_function(0.5)
+
+
+def test_jensen_shannon():
+    from scipy.spatial.distance import jensenshannon
+
+    assert "✓" in check_jensen_shannon(lambda p, q: jensenshannon(p.numpy(), q.numpy()) ** 2)
+
+    def naive(p, q):
+        m = (p + q) / 2
+        return 0.5 * (p * (p / m).log()).sum() + 0.5 * (q * (q / m).log()).sum()
+
+    for wrong, message in [
+        (lambda p, q: (p * (p / q).log()).sum(), "that is KL(p ‖ q)"),
+        (lambda p, q: jensenshannon(p.numpy(), q.numpy(), base=2) ** 2, "in bits"),
+        (lambda p, q: 2 * jensenshannon(p.numpy(), q.numpy()) ** 2, "twice the JSD"),
+        (naive, "0 · log 0"),
+        (lambda p, q: 0.0, "matches none"),
+    ]:
+        with pytest.raises(CheckFailed, match=re.escape(message)):
+            check_jensen_shannon(wrong)
