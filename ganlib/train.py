@@ -228,17 +228,30 @@ def _set_schedule(opts: tuple[torch.optim.Optimizer, ...], lr: float, momentum: 
 
 
 def _discriminator_step(
-    D: nn.Module, opt_d: torch.optim.Optimizer, x: torch.Tensor, fake: torch.Tensor
+    D: nn.Module,
+    opt_d: torch.optim.Optimizer,
+    x: torch.Tensor,
+    fake: torch.Tensor,
+    two_passes: bool,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One step of Algorithm 1's inner loop: ascend V, i.e. descend −V, on a real and a fake batch."""
-    # One pass over both batches: D scores each row on its own (no batch statistics), so this
-    # is the same V as two passes, with half the kernel launches (benchmarks/RESULTS.md).
-    real_logits, fake_logits = D(torch.cat((x, fake))).split((len(x), len(fake)))
+    if two_passes:
+        # Two passes, real then fake, as chapters 7-8 measured their seeds with: one pass would
+        # be just as valid but would draw the dropout masks in another order.
+        real_logits, fake_logits = D(x), D(fake)
+    else:
+        # One pass over both batches: D scores each row on its own (no batch statistics), so
+        # this is the same V as two passes, with half the kernel launches (benchmarks/RESULTS.md).
+        real_logits, fake_logits = D(torch.cat((x, fake))).split((len(x), len(fake)))
     d_loss = discriminator_loss(real_logits, fake_logits)
     _clear_grads(opt_d)
     d_loss.backward()
     opt_d.step()
     return d_loss.detach(), real_logits.detach(), fake_logits.detach()
+
+
+def _has_dropout(D: nn.Module) -> bool:
+    return any(isinstance(m, nn.Dropout) and m.p > 0 for m in D.modules())
 
 
 def _clear_grads(opt: torch.optim.Optimizer) -> None:
@@ -311,6 +324,7 @@ def _fit_discriminator(D, p_data, p_g, steps, batch_size, lr, optimizer, d_dim, 
     else:
         fakes = _Minibatches(p_g, batch_size, d_dim, device)
     opt_d = _optimizer(optimizer, D.parameters(), lr, device)
+    two_passes = _has_dropout(D)
     losses = torch.zeros(steps, device=device)
     for step in range(steps):
         if G is not None:
@@ -318,7 +332,7 @@ def _fit_discriminator(D, p_data, p_g, steps, batch_size, lr, optimizer, d_dim, 
                 fake = G(G.sample_latent(batch_size))
         else:
             fake = fakes.next()
-        losses[step] = _discriminator_step(D, opt_d, real.next(), fake)[0]
+        losses[step] = _discriminator_step(D, opt_d, real.next(), fake, two_passes)[0]
     losses = losses.cpu()
     if not torch.isfinite(losses).all():
         bad = int((~torch.isfinite(losses)).nonzero()[0]) + 1
@@ -416,6 +430,7 @@ def _train(
     opt_g = _optimizer(optimizer, G.parameters(), lr, device)
     opt_d = _optimizer(optimizer, D.parameters(), lr, device)
     g_params, d_params = list(G.parameters()), list(D.parameters())
+    two_passes = _has_dropout(D)
     config = {
         "k": k,
         "batch_size": batch_size,
@@ -458,7 +473,9 @@ def _train(
         for _ in range(k):
             with torch.no_grad():  # D's step must not move G
                 fake = G(G.sample_latent(batch_size))
-            d_loss, real_logits, fake_logits = _discriminator_step(D, opt_d, batches.next(), fake)
+            d_loss, real_logits, fake_logits = _discriminator_step(
+                D, opt_d, batches.next(), fake, two_passes
+            )
 
         for p in d_params:  # G's step reads D's gradient w.r.t. x, never changes θ_d
             p.requires_grad_(False)

@@ -100,14 +100,6 @@ def test_command_writes_every_chapter(tmp_path):
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
-# Chapters written before the coursework issue (#9) that still lack their exercises; every other
-# chapter, and any chapter added later, must have them. The list may only shrink.
-WITHOUT_EXERCISES_YET = {
-    "05_training",
-    "06_mode_collapse",
-    "07_images",
-    "08_evaluation",
-}
 CHAPTERS = sorted((TOOLS.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 KINDS = ("Derivation:", "Implementation:", "Experiment:")
 
@@ -119,10 +111,7 @@ def exercises(nb):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_ends_with_exercises(path):
     nb = nbformat.read(path, as_version=4)
-    found = exercises(nb)
-    if path.stem in WITHOUT_EXERCISES_YET:
-        assert not found, f"{path.stem} has exercises now: remove it from WITHOUT_EXERCISES_YET"
-        return
+    found = exercises(nb)  # every chapter, including any added later
     titles = [s.split(":::{exercise}", 1)[1].split("\n", 1)[0].strip() for s in found]
     for kind in KINDS:
         assert any(t.startswith(kind) for t in titles), f"{path.stem}: no '{kind}' exercise"
@@ -164,9 +153,7 @@ _sys.meta_path.insert(0, _NotOnColab())
 """
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in CHAPTERS if p.stem not in WITHOUT_EXERCISES_YET], ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_student_version_runs_up_to_the_exercises(path):
     from chapters import errors, execute
 
