@@ -349,6 +349,10 @@ def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed):
     from ganlib.train import paper_schedule
 
     G, D = _players()
+    threads = torch.get_num_threads()
+    # ganlib trains models this small on one thread; so must the reference, or a matrix product
+    # may be summed in another order on some CPUs and differ in the last bit.
+    torch.set_num_threads(1)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         opt_g = torch.optim.SGD(G.parameters(), lr=lr, momentum=0.5)
@@ -375,6 +379,7 @@ def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed):
             g_loss.backward()
             opt_g.step()
             D.requires_grad_(True)
+    torch.set_num_threads(threads)
     return G, D
 
 
