@@ -1,14 +1,14 @@
 """The paper's Figure 1, drawn from real networks: p_data, p_g, D and the mapping x = G(z).
 
 It draws on a matplotlib Axes that the caller makes, so importing ganlib never imports
-matplotlib (only :func:`animate_figure1` does, when called).
+matplotlib (only :func:`animate_figure1` and :func:`explorer_animation` do, when called).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -16,7 +16,14 @@ from torch import nn
 
 from .distributions import GaussianMixture
 
-__all__ = ["Figure1Curves", "Snapshot", "Snapshots", "animate_figure1", "figure1"]
+__all__ = [
+    "Figure1Curves",
+    "Snapshot",
+    "Snapshots",
+    "animate_figure1",
+    "explorer_animation",
+    "figure1",
+]
 
 
 @dataclass
@@ -194,3 +201,57 @@ def animate_figure1(
         ax.legend(loc="upper left")
 
     return FuncAnimation(ax.figure, frame, frames=len(snapshots))
+
+
+def explorer_animation(
+    explore: Callable[..., float | Mapping[str, float]],
+    path: Sequence[Sequence[float]],
+    *,
+    x: Sequence[float] | None = None,
+    xlabel: str = "frame",
+    ylabel: str = "value",
+    lines: Mapping[str, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    logy: bool = False,
+    fps: int = 4,
+) -> tuple[str, dict[str, list[float]]]:
+    """An ipywidgets explorer for a page without a kernel: ``explore(*path[i], ax=left)`` per frame.
+
+    The right panel traces what ``explore`` returns (a number, or one number per named curve)
+    against ``x`` (default: the frame number), with horizontal reference ``lines`` (label: y).
+    Returns the animation as HTML (matplotlib's ``to_jshtml``: the frames inline, played by
+    JavaScript) and the traced values, one list per curve, for the caller's checks.
+    """
+    import matplotlib.pyplot as plt  # only here: ganlib needs no matplotlib
+    from matplotlib.animation import FuncAnimation
+
+    if len(path) == 0:
+        raise ValueError("path is empty: give one tuple of explore's arguments per frame")
+    xs = list(range(len(path))) if x is None else [float(v) for v in x]
+    if len(xs) != len(path):
+        raise ValueError(f"x has {len(xs)} values for {len(path)} frames; give one per frame")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3), dpi=72)
+    traced: dict[int, dict[str, float]] = {}  # frame -> values (matplotlib may draw one twice)
+
+    def frame(i: int) -> None:
+        left.clear()
+        right.clear()
+        value = explore(*path[i], ax=left)
+        traced[i] = dict(value) if isinstance(value, Mapping) else {ylabel: float(value)}
+        for name in traced[i]:
+            right.plot(xs[: i + 1], [traced[j][name] for j in range(i + 1)], ".-", label=name)
+        for label, y in (lines or {}).items():
+            right.axhline(y, color="gray", ls="--", lw=1)
+            right.annotate(label, (xs[0], y), color="gray", va="bottom")
+        right.set(xlim=(min(xs), max(xs)), xlabel=xlabel, ylabel=ylabel)
+        if logy:
+            right.set_yscale("log")
+        if ylim is not None:
+            right.set_ylim(*ylim)
+        if len(traced[i]) > 1:
+            right.legend(loc="best")
+
+    html = FuncAnimation(fig, frame, frames=len(path)).to_jshtml(fps=fps, default_mode="once")
+    plt.close(fig)
+    names = list(traced[0])
+    return html, {name: [traced[i][name] for i in range(len(path))] for name in names}

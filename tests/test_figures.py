@@ -93,3 +93,33 @@ def test_snapshots_keep_copies_every_n_steps_and_animate():
     plt.close(fig)
     with pytest.raises(ValueError, match="snapshots is empty"):
         animate_figure1(ax, Gaussian(2.0, 0.5), Snapshots(every=1))
+
+
+def test_explorer_animation_traces_what_explore_returns_frame_by_frame():
+    from ganlib.figures import explorer_animation
+
+    calls = []
+
+    def explore(mu, sigma, ax):
+        calls.append((mu, sigma))
+        ax.plot([mu - sigma, mu + sigma], [0, 1])
+        return {"mean": mu, "width": 2 * sigma}
+
+    path = [(0.0, 1.0), (1.0, 0.5), (2.0, 0.25)]
+    html, traced = explorer_animation(explore, path, x=[10, 20, 30], lines={"zero": 0.0})
+    assert traced == {"mean": [0.0, 1.0, 2.0], "width": [2.0, 1.0, 0.5]}
+    assert set(calls) == set(path)  # each frame drawn with its own arguments
+    assert html.count("data:image/png;base64") == 3 and "new Animation(" in html
+    _, single = explorer_animation(lambda v, ax: v * v, [(1.0,), (3.0,)], ylabel="square")
+    assert single == {"square": [1.0, 9.0]}  # a plain number is one curve named by ylabel
+
+
+@pytest.mark.parametrize(
+    ("path", "x", "match"),
+    [([], None, "path is empty"), ([(1.0,), (2.0,)], [0.0], "x has 1 values for 2 frames")],
+)
+def test_explorer_animation_names_bad_input(path, x, match):
+    from ganlib.figures import explorer_animation
+
+    with pytest.raises(ValueError, match=match):
+        explorer_animation(lambda v, ax: v, path, x=x)

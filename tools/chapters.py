@@ -61,9 +61,13 @@ def environment(extra: dict[str, str]):
 
 
 def execute(
-    nb: nbformat.NotebookNode, path: Path, timeout: int = 600, allow_errors: bool = False
+    nb: nbformat.NotebookNode,
+    path: Path,
+    timeout: int = 600,
+    allow_errors: bool = False,
+    kernel_name: str = "python3",
 ) -> float:
-    """Run every cell in a fresh python3 kernel, in place; return the wall time in seconds.
+    """Run every cell in a fresh kernel (this environment's python3), in place; return seconds.
 
     With ``allow_errors`` a failing cell stores its error output and execution goes on.
     """
@@ -71,7 +75,7 @@ def execute(
     NotebookClient(
         nb,
         timeout=timeout,
-        kernel_name="python3",
+        kernel_name=kernel_name,
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
