@@ -230,7 +230,7 @@ def explorer_animation(
     xs = list(range(len(path))) if x is None else [float(v) for v in x]
     if len(xs) != len(path):
         raise ValueError(f"x has {len(xs)} values for {len(path)} frames; give one per frame")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3), dpi=72)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2), dpi=72, layout="constrained")
     traced: dict[int, dict[str, float]] = {}  # frame -> values (matplotlib may draw one twice)
 
     def frame(i: int) -> None:
@@ -242,7 +242,7 @@ def explorer_animation(
             right.plot(xs[: i + 1], [traced[j][name] for j in range(i + 1)], ".-", label=name)
         for label, y in (lines or {}).items():
             right.axhline(y, color="gray", ls="--", lw=1)
-            right.annotate(label, (xs[0], y), color="gray", va="bottom")
+            right.annotate(label, (max(xs), y), color="gray", ha="right", va="bottom")
         right.set(xlim=(min(xs), max(xs)), xlabel=xlabel, ylabel=ylabel)
         if logy:
             right.set_yscale("log")

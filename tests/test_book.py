@@ -80,6 +80,13 @@ def test_widgets_show_on_colab_and_their_twins_on_the_website(site):
             assert "new Animation(" in html, f"{path.stem}: no JavaScript animation"
 
 
+def test_the_colab_install_cell_is_hidden_on_the_website(site):
+    for path in sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb")):
+        assert "find_spec" in path.read_text()  # in the notebook (Colab runs it) ...
+        html = (site / "notebooks" / f"{path.stem}.html").read_text()
+        assert "find_spec" not in html and "pip install" not in html, path.stem  # ... not here
+
+
 def test_logo_favicon_and_title(site):
     page = (site / "notebooks" / "01_value_function.html").read_text()
     assert 'rel="icon"' in page and "logo" in page

@@ -103,10 +103,13 @@ def visits(site, base, context):
         page.on("requestfailed", lambda r, p=problems: p.append(f"failed: {r.url[:100]}"))
         before = len(context.outside)
         page.goto(base + rel, wait_until="load")
+        if rel == "index.html":  # the site's root forwards to the introduction
+            page.wait_for_url("**/book/intro.html")
+            page.wait_for_load_state("load")
         page.wait_for_function(
             "() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)"
         )
-        page.evaluate("() => window.MathJax && MathJax.startup.promise")
+        page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
         record = page.evaluate(MEASURE)
         record["steps"] = _step_every_animation(page)
         record["errors"] = problems
@@ -115,7 +118,7 @@ def visits(site, base, context):
             "a[href*='colab.research.google.com']", "els => els.map(e => e.href)"
         )
         record["downloads"] = page.eval_on_selector_all(
-            "a[href$='.ipynb']", "els => els.map(e => e.getAttribute('href'))"
+            "a[href$='.ipynb']:not([href*='colab'])", "els => els.map(e => e.getAttribute('href'))"
         )
         name = rel.removesuffix(".html").replace("/", "_")
         page.screenshot(path=SHOTS / f"{name}.jpg", full_page=True, type="jpeg", quality=60)
