@@ -237,7 +237,8 @@ def explorer_animation(
         left.clear()
         right.clear()
         value = explore(*path[i], ax=left)
-        traced[i] = dict(value) if isinstance(value, Mapping) else {ylabel: float(value)}
+        named = value if isinstance(value, Mapping) else {ylabel: value}
+        traced[i] = {name: float(v) for name, v in named.items()}  # tensors too
         for name in traced[i]:
             right.plot(xs[: i + 1], [traced[j][name] for j in range(i + 1)], ".-", label=name)
         for label, y in (lines or {}).items():

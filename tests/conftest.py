@@ -33,7 +33,7 @@ def site(tmp_path_factory):
         return Path(os.environ["BUILT_SITE"]).resolve()
     out = tmp_path_factory.mktemp("book")
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "-W", "-n"]
-    result = subprocess.run([*cmd, "--keep-going"], capture_output=True, text=True, timeout=1500)
+    cmd = [jupyter_book, "build", ROOT, "--path-output", out, "-W", "-n", "--keep-going"]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, (result.stdout[-6000:], result.stderr[-6000:])
     return out / "_build" / "html"
