@@ -1,7 +1,9 @@
 # Two commands, each of which makes its own environment on first use:
 #   make book   executes the chapters (cached until they or ganlib change) and builds the website
-#   make test   lint + unit tests + the chapters (nbval) in a Colab-like environment + a clean book
-#               build, driven offline in headless Chromium
+#   make test   lint, unit tests and every chapter under nbval in a Colab-like kernel (each chapter
+#               executed once, two at a time), the book built from those runs, then the site
+#               tested offline in headless Chromium; each step prints its time
+#   make unit   the unit tests alone (under a minute)
 # For chapter authors: make notebooks (store outputs), make timings, make seeds, make format;
 # make bench times ganlib.train against a plain training loop and the Parzen estimate
 # (benchmarks/RESULTS.md); make gpu-check is the prepared check for a machine with a GPU.
@@ -23,7 +25,7 @@ COLAB := .venv-colab
 COLAB_PACKAGES := torch numpy matplotlib ipywidgets sympy scipy tqdm ipykernel
 COLAB_KERNEL := gan-book-colab
 
-.PHONY: book test format clean notebooks timings seeds bench gpu-check student colab-kernel \
+.PHONY: book test unit format clean notebooks timings seeds bench gpu-check student colab-kernel \
 	chromium repository
 
 $(STAMP): requirements.txt pyproject.toml
@@ -42,10 +44,21 @@ book: $(STAMP) _build/.cache-stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The website is at $(CURDIR)/_build/html/index.html"
 
-test: $(STAMP) colab-kernel chromium
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	env $(OTHER_CPU) $(BIN)/python -m pytest --nbval-kernel-name $(COLAB_KERNEL)
+# Each step of `make test` runs under its own time limit and prints how long it took; one that
+# hangs is stopped with a message naming it, long before CI's 90 minutes.
+STEP = $(BIN)/python -m tools.step
+test: $(STAMP) colab-kernel chromium _build/.cache-stamp
+	$(STEP) lint 120 -- sh -c '$(BIN)/ruff check . && $(BIN)/ruff format --check .'
+	rm -rf _build/executed
+	$(STEP) "unit tests and chapters (nbval)" 2700 -- $(BIN)/python -m pytest --nbval \
+		--nbval-kernel-name $(COLAB_KERNEL) -m "not site" -n 2 --dist loadfile --no-loadscope-reorder
+	$(STEP) "book cache" 60 -- $(BIN)/python -m tools.book_cache
+	$(STEP) "book build" 2400 -- $(BIN)/jupyter-book build . -W -n --keep-going
+	$(STEP) "website tests" 900 -- $(BIN)/python -m pytest -m site tests/test_book.py \
+		tests/test_browser.py
+
+unit: $(STAMP)  # the unit tests alone: no chapter executed, no website
+	$(BIN)/python -m pytest -m "not site" tests
 
 $(COLAB)/.installed: requirements.txt
 	rm -rf $(COLAB)
@@ -53,23 +66,29 @@ $(COLAB)/.installed: requirements.txt
 	$(COLAB)/bin/python -m pip install --quiet -c requirements.txt $(COLAB_PACKAGES)
 	touch $@
 
+# The kernel nbval runs the chapters in: Colab's packages, on the emulated other CPU, one intra-op
+# thread (make test runs two chapters side by side on a 2-core machine; the book's models give
+# the same results on one thread or two).
+KERNEL_ENV := $(foreach v,$(OTHER_CPU) OMP_NUM_THREADS=1,--env $(subst =, ,$(v)))
 colab-kernel: $(STAMP) $(COLAB)/.installed  # (re)install ganlib from the checkout, register the kernel
 	$(COLAB)/bin/python -m pip install --quiet -c requirements.txt .
 	rm -rf build  # setuptools' staging folder, not part of the checkout
 	$(COLAB)/bin/python -m ipykernel install --prefix $(CURDIR)/$(VENV) --name $(COLAB_KERNEL) \
-		--display-name "Python 3 (Colab-like)" >/dev/null 2>&1
+		--display-name "Python 3 (Colab-like)" $(KERNEL_ENV) >/dev/null 2>&1
 
 # The browser test drives Debian's chromium (Playwright, from requirements.txt, brings no browser
-# here). Installed with apt-get where that works (root); elsewhere the test says it is skipped.
+# here). Installed with apt-get where that works (root); under CI=true a missing browser fails.
 chromium:
 	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends chromium fonts-dejavu-core >/dev/null; } || true
-	@command -v chromium >/dev/null || echo "make test: no chromium (install it with apt-get as \
-		root, or your system's package manager): the browser test will be skipped"
+	@command -v chromium >/dev/null || { [ -n "$$CI" ] && \
+		echo "make test: CI=true and no chromium (apt-get failed or is missing)" && exit 1; } || \
+		echo "make test: no chromium (install it with apt-get as root, or your system's package \
+		manager): the browser test will be skipped"
 
 repository: $(STAMP)  # make repository URL=https://github.com/OWNER/NAME: where the book lives
-	$(BIN)/python tools/colab.py --repository "$(URL)"
+	$(BIN)/python -m tools.colab --repository "$(URL)"
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -79,20 +98,20 @@ clean:
 	rm -rf _build .pytest_cache student $(COLAB)
 
 notebooks: $(STAMP)  # re-execute the chapters natively and store the outputs that nbval compares
-	$(BIN)/python tools/refresh_notebooks.py $(CHAPTERS)
+	$(BIN)/python -m tools.refresh_notebooks $(CHAPTERS)
 
 timings: $(STAMP)  # each chapter's execution time against its budget; fails when one is over
-	$(BIN)/python tools/timings.py $(CHAPTERS)
+	$(BIN)/python -m tools.timings $(CHAPTERS)
 
 seeds: $(STAMP)  # every chapter on seeds 0-4, natively and on OTHER_CPU: the spread of each number
-	$(BIN)/python tools/seed_sweep.py --seeds 0-4 --other-cpu "$(OTHER_CPU)" $(CHAPTERS)
+	$(BIN)/python -m tools.seed_sweep --seeds 0-4 --other-cpu "$(OTHER_CPU)" $(CHAPTERS)
 
 bench: $(STAMP)  # ganlib.train against a plain loop (steps/s, ratios); Parzen at the paper's scale
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_parzen.py
 
 gpu-check: $(STAMP)  # on a GPU: unit tests, CPU = GPU theory, every chapter, the benchmark
-	$(BIN)/python tools/gpu_check.py
+	$(BIN)/python -m tools.gpu_check
 
 student: $(STAMP)  # the student version of every chapter in student/: no solutions, no outputs
-	$(BIN)/python tools/student_version.py --out student $(CHAPTERS)
+	$(BIN)/python -m tools.student_version --out student $(CHAPTERS)

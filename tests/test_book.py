@@ -1,9 +1,12 @@
 """The website: a clean Jupyter Book build with warnings as errors, as `make book` runs it."""
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+
+from tools.chapters import chapters
+
+pytestmark = pytest.mark.site
 
 
 def test_intro_and_notation(site):
@@ -68,10 +71,10 @@ def test_pages_need_nothing_from_the_internet(site):
 
 
 def test_widgets_show_on_colab_and_their_twins_on_the_website(site):
-    chapters = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
+    every = chapters()
     for number in ("01", "02", "03", "04"):  # each theory chapter has an explorer ...
-        assert any(p.name.startswith(number) for p in chapters)
-    for path in chapters:
+        assert any(p.name.startswith(number) for p in every)
+    for path in every:
         source = path.read_text()
         html = (site / "notebooks" / f"{path.stem}.html").read_text()
         assert "widget-view+json" not in html, f"{path.stem}: a widget without a kernel"
@@ -81,7 +84,7 @@ def test_widgets_show_on_colab_and_their_twins_on_the_website(site):
 
 
 def test_the_colab_install_cell_is_hidden_on_the_website(site):
-    for path in sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb")):
+    for path in chapters():
         assert "find_spec" in path.read_text()  # in the notebook (Colab runs it) ...
         html = (site / "notebooks" / f"{path.stem}.html").read_text()
         assert "find_spec" not in html and "pip install" not in html, path.stem  # ... not here

@@ -11,10 +11,10 @@ import nbformat
 import pytest
 
 import ganlib
+from tools import colab
+from tools.chapters import chapters
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import colab  # noqa: E402
 
 COLAB_PYTHON = ROOT / ".venv-colab" / "bin" / "python"
 
@@ -29,7 +29,7 @@ def _copy_of_the_book(tmp_path: Path) -> Path:
 
 def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "colab.py"), *args], capture_output=True, text=True
+        [sys.executable, "-m", "tools.colab", *args], capture_output=True, text=True, cwd=ROOT
     )
 
 
@@ -52,13 +52,13 @@ def test_the_install_cell_installs_only_where_ganlib_is_missing_and_names_the_gp
 
 def test_moving_the_book_rewrites_every_place(tmp_path):
     root = _copy_of_the_book(tmp_path)
-    before = {p.name: nbformat.read(p, as_version=4) for p in colab.chapters(root)}
+    before = {p.name: nbformat.read(p, as_version=4) for p in chapters(root=root)}
     done = _run("--root", str(root), "--repository", "https://github.com/someone/gan-notes.git")
     assert done.returncode == 0, done.stderr
     book = colab.read(root)
     assert book.repository == "https://github.com/someone/gan-notes"
     assert colab.disagreements(root) == []
-    for path in colab.chapters(root):
+    for path in chapters(root=root):
         nb = nbformat.read(path, as_version=4)
         assert "git+https://github.com/someone/gan-notes@v" in nb.cells[1].source
         assert [c.get("outputs") for c in nb.cells] == [
@@ -73,7 +73,7 @@ def test_moving_the_book_rewrites_every_place(tmp_path):
 
 def test_a_stale_install_cell_or_link_is_reported(tmp_path):
     root = _copy_of_the_book(tmp_path)
-    path = colab.chapters(root)[2]
+    path = chapters(root=root)[2]
     nb = nbformat.read(path, as_version=4)
     nb.cells[1].source = nb.cells[1].source.replace("@v", "@main#")
     nbformat.write(nb, path)

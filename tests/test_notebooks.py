@@ -11,8 +11,10 @@ import nbformat
 import pytest
 import yaml
 
+from tools.chapters import chapters
+
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHAPTERS = chapters()
 
 
 def _code(nb):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,22 +17,23 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PATTERN = "[0-9][0-9]_*.ipynb"  # notebooks/NN_slug.ipynb: the one definition of a chapter
 SEED_LINE = re.compile(r"^SEED = \d+", flags=re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in stored tracebacks
 
 
-def chapters(names: list[str]) -> list[Path]:
-    """The chapters named (paths or stems), or all of them."""
+def chapters(names: Sequence[str] = (), *, root: Path = ROOT) -> list[Path]:
+    """The chapters named (paths or stems) in book order, or all of them: notebooks/NN_*.ipynb."""
+    every = sorted((root / "notebooks").glob(PATTERN))
     if not names:
-        return CHAPTERS
+        return every
     found = []
     for name in names:
         path = Path(name)
         if not path.exists():
-            path = ROOT / "notebooks" / f"{Path(name).stem}.ipynb"
+            path = root / "notebooks" / f"{Path(name).stem}.ipynb"
         if not path.exists():
-            raise SystemExit(f"no chapter {name!r}; chapters: {[p.stem for p in CHAPTERS]}")
+            raise SystemExit(f"no chapter {name!r}; chapters: {[p.stem for p in every]}")
         found.append(path)
     return found
 

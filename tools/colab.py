@@ -1,7 +1,7 @@
 """Where the book lives: the repository URL and the version every Colab link and install cell use.
 
-Usage: python tools/colab.py                  check that everything agrees (exit 1 if not)
-       python tools/colab.py --repository URL  move the book to URL (a GitHub repository)
+Usage: python -m tools.colab                  check that everything agrees (exit 1 if not)
+       python -m tools.colab --repository URL  move the book to URL (a GitHub repository)
 
 The two facts are defined once:
   - the repository: ``repository.url`` (and ``branch``) in ``_config.yml``, which Jupyter Book's
@@ -24,6 +24,8 @@ from pathlib import Path
 
 import nbformat
 import yaml
+
+from tools.chapters import chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = 'find_spec("ganlib")'  # how the install cell is recognised
@@ -92,10 +94,6 @@ gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
 print(f"ganlib {{ganlib.__version__}}; GPU: {{gpu or 'none, the chapter runs on the CPU'}}")'''
 
 
-def chapters(root: Path) -> list[Path]:
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-
-
 def install_cells(nb) -> list:
     return [c for c in nb.cells if c.cell_type == "code" and MARKER in c.source]
 
@@ -104,7 +102,7 @@ def disagreements(root: Path = ROOT) -> list[str]:
     """Every place that does not follow ``_config.yml`` and ``ganlib.__version__``."""
     book, found = read(root), []
     expected = install_cell(book)
-    for path in chapters(root):
+    for path in chapters(root=root):
         nb = nbformat.read(path, as_version=4)
         cells = install_cells(nb)
         code = [c for c in nb.cells if c.cell_type == "code"]
@@ -146,7 +144,7 @@ def move(root: Path, url: str) -> Book:
         raise ValueError("_config.yml: no `url:` line under `repository:`")
     config.write_text(text)
     book = read(root)
-    for path in chapters(root):
+    for path in chapters(root=root):
         nb = nbformat.read(path, as_version=4)
         for cell in install_cells(nb):
             cell.source = install_cell(book)

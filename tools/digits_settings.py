@@ -1,6 +1,6 @@
 """Why chapter 7 trains as it does: the settings it rejected, measured on the digits.
 
-Usage: python tools/digits_settings.py [--seeds 0,1] [--steps 5000]
+Usage: python -m tools.digits_settings [--seeds 0,1] [--steps 5000]
 
 Chapter 7 trains the paper's networks on scikit-learn's 8×8 digits with a generator narrowed to
 256 hidden units and the original code's SGD schedule. This runs that setting and the two it

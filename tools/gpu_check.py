@@ -1,6 +1,6 @@
 """The prepared check for a session that has a GPU: `make gpu-check` (a few minutes on one card).
 
-Usage: python tools/gpu_check.py [--parts tests,theory,train,chapters,bench]
+Usage: python -m tools.gpu_check [--parts tests,theory,train,chapters,bench]
 
 One command, in order, each part printing its figures for benchmarks/RESULTS.md:
   tests     the unit tests with cuda as ganlib's default device (book and notebook tests excluded)
@@ -86,7 +86,7 @@ def part_train(device: torch.device) -> None:
 
 
 def part_chapters() -> None:
-    subprocess.run([sys.executable, "tools/timings.py"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "tools.timings"], cwd=ROOT, check=True)
 
 
 def part_bench(device: torch.device) -> None:

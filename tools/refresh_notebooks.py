@@ -1,6 +1,6 @@
 """Re-execute chapter notebooks in place so their stored outputs are the ones nbval compares.
 
-Usage: python tools/refresh_notebooks.py [notebooks/NN_name.ipynb ...]   (default: all chapters)
+Usage: python -m tools.refresh_notebooks [notebooks/NN_name.ipynb ...]   (default: all chapters)
 
 Outputs run on this machine's native kernels; `make test` then compares them under an emulated
 other CPU, so an output that depends on the CPU fails here first. Text and figures are stored
@@ -15,8 +15,9 @@ from __future__ import annotations
 import sys
 
 import nbformat
-from chapters import chapters, execute
-from student_version import mark_for_nbgrader
+
+from tools.chapters import chapters, execute
+from tools.student_version import mark_for_nbgrader
 
 BULKY = ("text/html", "application/javascript", "application/vnd.jupyter.widget-view+json")
 

@@ -1,6 +1,6 @@
 """Run chapters on several seeds and on an emulated other CPU: `make seeds`.
 
-Usage: python tools/seed_sweep.py [--seeds 0-4] [--other-cpu "VAR=value ..."] [--json FILE]
+Usage: python -m tools.seed_sweep [--seeds 0-4] [--other-cpu "VAR=value ..."] [--json FILE]
                                   [chapter ...]
 
 Every assert in a chapter must hold on every seed and on every machine, not only on the run
@@ -19,7 +19,8 @@ import sys
 from collections import defaultdict
 
 import nbformat
-from chapters import chapters, environment, errors, execute, with_seed
+
+from tools.chapters import chapters, environment, errors, execute, with_seed
 
 MARK = "SEED-SWEEP:"
 # Appended to each run: every number the chapter defined, by name: floats and ints, and the

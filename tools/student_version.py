@@ -1,6 +1,6 @@
 """Write the student version of every chapter into a folder: `make student` (→ student/).
 
-Usage: python tools/student_version.py [--out student] [chapter ...]
+Usage: python -m tools.student_version [--out student] [chapter ...]
 
 The chapters are the instructor versions: exercises with their solutions and hidden tests, in
 nbgrader's markers so a course that uses nbgrader can import them as they are. The student
@@ -29,8 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapters import chapters
+from tools.chapters import chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 _MARK = re.compile(r"^(\s*)### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")

@@ -1,6 +1,6 @@
 """Per-chapter execution times against their budgets: `make timings` (exit 1 when one is over).
 
-Usage: python tools/timings.py [chapter ...]
+Usage: python -m tools.timings [chapter ...]
 
 Each chapter runs once in a fresh kernel, as a reader's "Run all" would. The budgets are for a
 2-core CPU with nothing else running; a loaded machine measures more, so budgets are checked
@@ -12,7 +12,8 @@ from __future__ import annotations
 import sys
 
 import nbformat
-from chapters import chapters, execute
+
+from tools.chapters import chapters, execute
 
 BUDGET_S = {"01_value_function": 60}  # every other chapter: 90 s
 DEFAULT_BUDGET_S = 90

@@ -1,0 +1,269 @@
+"""The one execution of each chapter under `make test`, and what else is checked in it.
+
+nbval (``pytest --nbval``) runs a chapter cell by cell in one kernel, the Colab-like one under
+`make test`, and compares every stored output. This plugin (registered by conftest.py) adds two
+things to that same run, so that no chapter is trained twice:
+
+- **The executed notebook.** Every kernel message nbval reads is also handed to nbclient's own
+  output handling, the code that executes the chapters for Jupyter Book, so each cell gets the
+  outputs a book build would store (nbval itself merges streams). When every cell of a chapter
+  passed, the notebook goes to ``_build/executed/``; ``python -m tools.book_cache`` puts it into
+  the book's execution cache, and `make book` then renders it instead of executing the chapter.
+- **The student version** (tools/student_version.py), checked in the kernel that just ran the
+  chapter. Before the first code cell of "## Exercises" the kernel's names are noted; after the
+  chapter's last cell every name the instructor's exercises defined is deleted, and the student
+  version's exercise cells run there. The first error must be a stub's ``NotImplementedError``,
+  and every other error too; the cells before the exercises must be the ones nbval just ran.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionComplete
+from nbval.plugin import IPyNbCell
+
+from tools import student_version as sv
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTED = ROOT / "_build" / "executed"
+EXERCISES = "## Exercises"
+NAMES = "__names_before_exercises__"  # the kernel's names when the exercises begin
+CELL_TIMEOUT_S = 600
+
+
+class _Recorder:
+    """Replays the kernel messages of one chapter through nbclient, as a book build records them."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.nb = nbformat.read(path, as_version=4)
+        self.code = [c for c in self.nb.cells if c.cell_type == "code"]
+        for cell in self.code:
+            cell.outputs, cell.execution_count = [], None
+        self.index = {id(c): i for i, c in enumerate(self.nb.cells)}
+        self.client = NotebookClient(self.nb, record_timing=False)
+        self.client.reset_execution_trackers()
+        self.cell: int | None = None  # the code cell nbval is running
+        self.msg_id: str | None = None
+        self.passed: set[int] = set()
+        self.seconds = 0.0
+        self.broken: str | None = (
+            None  # why recording failed: nbval's run goes on, nothing is written
+        )
+
+    def tee(self, get_message):
+        def get(*args, **kwargs):
+            msg = get_message(*args, **kwargs)
+            self.take(msg)
+            return msg
+
+        return get
+
+    def take(self, msg: dict) -> None:
+        if self.cell is None:
+            return
+        parent = msg.get("parent_header", {})
+        if self.msg_id is None and msg["msg_type"] == "execute_input":
+            self.msg_id = parent.get("msg_id")
+        if self.msg_id is None or parent.get("msg_id") != self.msg_id:
+            return
+        cell = self.code[self.cell]
+        try:
+            self.client.process_message(msg, cell, self.index[id(cell)])
+        except CellExecutionComplete:
+            pass
+        except Exception as error:  # never let the recording fail nbval's own check
+            self.broken = f"cell {self.cell}: {type(error).__name__}: {error}"
+
+    def write(self) -> Path | None:
+        """The executed notebook in _build/executed/, if every code cell passed."""
+        if self.broken or self.passed != set(range(len(self.code))):
+            print(
+                f"{self.path.stem}: not handed to the book build ({self.broken or 'a cell failed'})"
+            )
+            return None
+        for count, cell in enumerate(self.code, start=1):  # nbval keeps no history: number them
+            cell.execution_count = count
+            for out in cell.outputs:
+                if out.output_type == "execute_result":
+                    out.execution_count = count
+        self.client.set_widgets_metadata()
+        self.nb.metadata["gan_book"] = {"executed_s": round(self.seconds, 1)}
+        nbformat.validate(self.nb)
+        EXECUTED.mkdir(parents=True, exist_ok=True)
+        out = EXECUTED / self.path.name
+        nbformat.write(self.nb, out)
+        return out
+
+
+def _run(kernel, source: str) -> dict:
+    """Execute source in nbval's kernel; the reply's content (status, ename, evalue)."""
+    reply = kernel.kc.execute_interactive(
+        source, store_history=False, allow_stdin=False, stop_on_error=False, timeout=CELL_TIMEOUT_S,
+        output_hook=lambda msg: None,
+    )  # fmt: skip
+    return reply["content"]
+
+
+class ExercisesBegin(pytest.Item):
+    """Notes the kernel's names where the exercises begin (so the student check can drop the rest)."""
+
+    def runtest(self):
+        content = _run(self.parent.kernel, f"{NAMES} = set(globals())")
+        assert content["status"] == "ok", content
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.path.stem}: names before the exercises"
+
+
+class StudentVersion(pytest.Item):
+    """The chapter's student version: no solution left, every stub in place, runs to the stubs."""
+
+    def runtest(self):
+        path = self.parent.path
+        instructor = nbformat.read(path, as_version=4)
+        student = sv.student_version(instructor, path.stem)
+        _check_no_solution_left(instructor, student, path.stem)
+        kernel = self.parent.kernel
+        if kernel is None or not kernel.is_alive():
+            pytest.fail(f"{path.stem}: the chapter's kernel died before its student version ran")
+        drop = (
+            f"for _n in set(globals()) - {NAMES}:\n    if not _n.startswith('_'): del globals()[_n]"
+        )
+        assert _run(kernel, drop)["status"] == "ok"
+        start = _heading(student.cells)
+        cells = [(i, c) for i, c in enumerate(student.cells) if i > start and c.cell_type == "code"]
+        errors = []
+        for i, cell in cells:
+            content = _run(kernel, cell.source)
+            if content["status"] == "error":
+                errors.append((i, content["ename"], content["evalue"]))
+        assert errors, f"{path.stem}: the student version raised nothing: is a solution left in?"
+        stubs = [i for i, c in cells if "raise NotImplementedError" in c.source]
+        assert errors[0][0] >= stubs[0], (
+            f"{path.stem}: student cell {errors[0][0]} failed before the first stub "
+            f"(cell {stubs[0]}): {errors[0][1]}: {errors[0][2]}"
+        )
+        wrong = [e for e in errors if e[1] != "NotImplementedError"]
+        assert not wrong, (
+            f"{path.stem}: the student version fails otherwise than at a stub: {wrong}"
+        )
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.path.stem}: student version"
+
+
+def _heading(cells) -> int:
+    found = [
+        i
+        for i, c in enumerate(cells)
+        if c.cell_type == "markdown" and c.source.startswith(EXERCISES)
+    ]
+    if len(found) != 1:
+        raise ValueError(f"a chapter has one '{EXERCISES}' heading, found {len(found)}")
+    return found[0]
+
+
+def _check_no_solution_left(instructor, student, name: str) -> None:
+    start_i, start_s = _heading(instructor.cells), _heading(student.cells)
+    before = [c.source for c in instructor.cells[:start_i] if not sv.is_written_solution(c)]
+    assert before == [c.source for c in student.cells[:start_s]], (
+        f"{name}: the student version changes cells before the exercises (nbval ran the originals)"
+    )
+    text = "\n".join(c.source for c in student.cells)
+    for marker in (
+        "### BEGIN SOLUTION",
+        "### END SOLUTION",
+        "### BEGIN HIDDEN TESTS",
+        ":::{solution}",
+    ):
+        assert marker not in text, f"{name}: {marker!r} is in the student version"
+    assert not any(sv.is_written_solution(c) for c in student.cells), name
+    blocks = [b for c in instructor.cells if c.cell_type == "code" for b in _solutions(c.source)]
+    for block in blocks:
+        assert block not in text, f"{name}: a solution is still in the student version:\n{block}"
+    by_id = {c.get("id"): c for c in student.cells}
+    for cell in instructor.cells:
+        found = _solutions(cell.source) if cell.cell_type == "code" else []
+        if not found or sv.is_written_solution(cell):
+            continue
+        assert cell.get("id") in by_id, f"{name}: an exercise cell is missing: {cell.source[:80]}"
+        stub = "raise NotImplementedError"
+        inside = sum(b.count(stub) for b in found)
+        stubs = by_id[cell.get("id")].source.count(stub) - (cell.source.count(stub) - inside)
+        assert stubs == len(found), f"{name}: {len(found)} solutions but {stubs} stubs in a cell"
+    assert blocks, f"{name}: no ### BEGIN SOLUTION in the chapter"
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            compile(cell.source, f"{name} (student)", "exec")  # a stub leaves valid Python
+
+
+def _solutions(source: str) -> list[str]:
+    """The code between each ### BEGIN SOLUTION and ### END SOLUTION."""
+    blocks, current = [], None
+    for line in source.splitlines():
+        if line.strip() == "### BEGIN SOLUTION":
+            current = []
+        elif line.strip() == "### END SOLUTION":
+            blocks.append("\n".join(current).strip("\n"))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return [b for b in blocks if b.strip()]
+
+
+class ChapterRuns:
+    """The pytest plugin: executed notebooks for the book, and the student checks."""
+
+    def __init__(self):
+        self.recorders: dict[Path, _Recorder] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        chapters, others = {}, []
+        for item in items:
+            if isinstance(item, IPyNbCell):
+                chapters.setdefault(item.parent, []).append(item)
+            else:
+                others.append(item)
+        ordered = []
+        # Later chapters train longest: run them first, so both of `make test`'s workers stay busy.
+        for file, cells in sorted(chapters.items(), key=lambda kv: kv[0].path.name, reverse=True):
+            recorder = self.recorders[file.path] = _Recorder(file.path)
+            file.get_kernel_message = recorder.tee(file.get_kernel_message)
+            index = {id(c): i for i, c in enumerate(file.nb.cells)}
+            start = _heading(file.nb.cells)
+            first = next((c for c in cells if index[id(c.cell)] > start), None)
+            for cell in cells:
+                if cell is first:
+                    ordered.append(ExercisesBegin.from_parent(file, name="exercises begin"))
+                ordered.append(cell)
+            if first is not None:
+                ordered.append(StudentVersion.from_parent(file, name="student version"))
+        items[:] = ordered + others
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        recorder = self.recorders.get(item.path) if isinstance(item, IPyNbCell) else None
+        if recorder is not None:
+            recorder.cell, recorder.msg_id = item.cell_num, None
+            recorder.client.clear_before_next_output = False  # as nbclient starts each cell
+            # nbclient answers an ipywidgets Output widget's messages, as a browser would
+            recorder.client.kc = item.parent.kernel.kc
+        start = time.perf_counter()
+        outcome = yield
+        if recorder is not None:
+            recorder.seconds += time.perf_counter() - start
+            if outcome.excinfo is None:
+                recorder.passed.add(item.cell_num)
+            recorder.cell = None
+
+    def pytest_runtest_teardown(self, item, nextitem):
+        recorder = self.recorders.get(item.path)
+        if recorder is not None and getattr(nextitem, "path", None) != item.path:
+            recorder.write()  # the chapter's last item: its kernel is still running, then stops
