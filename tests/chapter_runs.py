@@ -145,6 +145,7 @@ class StudentVersion(pytest.Item):
                 errors.append((i, content["ename"], content["evalue"]))
         assert errors, f"{path.stem}: the student version raised nothing: is a solution left in?"
         stubs = [i for i, c in cells if "raise NotImplementedError" in c.source]
+        assert stubs, f"{path.stem}: no exercise cell of the student version has a stub"
         assert errors[0][0] >= stubs[0], (
             f"{path.stem}: student cell {errors[0][0]} failed before the first stub "
             f"(cell {stubs[0]}): {errors[0][1]}: {errors[0][2]}"
