@@ -5,8 +5,8 @@
 #               tested offline in headless Chromium; each step prints its time
 #   make unit   the unit tests alone (under a minute)
 # For chapter authors: make notebooks (store outputs), make timings, make seeds, make format;
-# make bench times ganlib.train against a plain training loop and the Parzen estimate
-# (benchmarks/RESULTS.md); make gpu-check is the prepared check for a machine with a GPU.
+# make bench times ganlib.train against a plain training loop, a population of GANs against runs
+# one at a time, and the Parzen estimate (benchmarks/RESULTS.md); make gpu-check is the prepared check for a machine with a GPU.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -106,8 +106,9 @@ timings: $(STAMP)  # each chapter's execution time against its budget; fails whe
 seeds: $(STAMP)  # every chapter on seeds 0-4, natively and on OTHER_CPU: the spread of each number
 	$(BIN)/python -m tools.seed_sweep --seeds 0-4 --other-cpu "$(OTHER_CPU)" $(CHAPTERS)
 
-bench: $(STAMP)  # ganlib.train against a plain loop (steps/s, ratios); Parzen at the paper's scale
+bench: $(STAMP)  # ganlib.train against a plain loop; populations against runs one at a time; Parzen
 	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_population.py
 	$(BIN)/python benchmarks/bench_parzen.py
 
 gpu-check: $(STAMP)  # on a GPU: unit tests, CPU = GPU theory, every chapter, the benchmark

@@ -1,12 +1,26 @@
 """ganlib: Generative Adversarial Nets (Goodfellow et al., 2014) in small PyTorch modules.
 
 One module per idea of the paper: ``distributions`` (p_data), ``models`` (G and D),
-``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``train`` (Algorithm 1),
-``data`` (digits and MNIST), ``metrics`` (distances, Parzen log-likelihood: Table 1), ``figures``
-(Figure 1), ``images`` (Figures 2 and 3), ``checkpoint`` and ``checks`` (feedback on exercises).
+``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``algorithm1``
+(Algorithm 1: ``train``), ``population`` (N independent players trained at once), ``data``
+(digits and MNIST), ``metrics`` (distances, Parzen log-likelihood: Table 1), ``figures``
+(Figure 1), ``images`` (Figures 2 and 3), ``checkpoint`` and ``checks`` (feedback on exercises);
+``runtime`` holds how a run executes (its random stream, its CPU threads).
 """
 
-from . import checks, data, distributions, figures, images, losses, metrics, models, theory
+from . import (
+    algorithm1,
+    checks,
+    data,
+    distributions,
+    figures,
+    images,
+    losses,
+    metrics,
+    models,
+    theory,
+)
+from .algorithm1 import History, Settings, TrainingDiverged, fit_discriminator, train
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
 from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
@@ -20,6 +34,7 @@ from .metrics import (
     wasserstein_1d,
 )
 from .models import Discriminator, Generator, paper_networks
+from .population import Population, population
 from .theory import (
     high_mass_interval,
     jensen_shannon,
@@ -27,7 +42,6 @@ from .theory import (
     value_function,
     virtual_criterion,
 )
-from .train import History, TrainingDiverged, fit_discriminator, train
 
 __version__ = "0.1.0"
 
@@ -37,8 +51,11 @@ __all__ = [
     "GaussianMixture",
     "Generator",
     "History",
+    "Population",
+    "Settings",
     "Snapshots",
     "TrainingDiverged",
+    "algorithm1",
     "animate_figure1",
     "checks",
     "data",
@@ -62,6 +79,7 @@ __all__ = [
     "optimal_discriminator",
     "paper_networks",
     "parzen_log_likelihood",
+    "population",
     "precision_recall",
     "ring",
     "save_checkpoint",

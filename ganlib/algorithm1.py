@@ -1,17 +1,21 @@
 """Algorithm 1 of the paper: minibatch training of D and G, k steps of D per step of G.
 
-Everything stays on the device: data, noise and the running history. The host reads the
-history only every ``_SYNC_EVERY`` steps (to check for divergence and refresh the progress bar),
-never once per step.
+:func:`iteration` is one pass of the algorithm's outer loop; :func:`train` runs it ``steps`` times
+with its :class:`Settings`, keeps a :class:`History`, checkpoints and resumes. Both players may be
+ordinary models or :class:`~ganlib.population.Population` s of N members trained side by side.
+
+Everything stays on the device: data, noise and the running history. The host reads the history
+only every ``_SYNC_EVERY`` steps (to check for divergence and refresh the progress bar), never
+once per step.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import math
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
@@ -21,25 +25,99 @@ from tqdm.auto import tqdm
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device
 from .distributions import GaussianMixture
-from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
+from .losses import GENERATOR_LOSSES, GeneratorLoss, g_cost, minus_v
+from .minibatches import Minibatches
+from .models import Discriminator, Generator
+from .optimizers import (
+    DEFAULT_LR,
+    PAPER_EPOCH,
+    SCHEDULES,
+    Schedule,
+    make_optimizer,
+    paper_schedule,
+    set_schedule,
+)
+from .population import Population
+from .runtime import check_seed, own_random_stream, rng_state, set_rng_state, threads_for
 
-__all__ = ["History", "TrainingDiverged", "fit_discriminator", "paper_schedule", "train"]
+__all__ = [
+    "History",
+    "Settings",
+    "TrainingDiverged",
+    "descend",
+    "discriminator_step",
+    "fit_discriminator",
+    "iteration",
+    "paper_schedule",
+    "train",
+]
 
 _SYNC_EVERY = 100
-# The default learning rate of each optimizer, constant: measured to learn the 1-D Gaussians of
-# the book (README). The original code's lr 0.1 with decay and momentum 0.5 → 0.7 was tuned
-# for MNIST over hundreds of epochs; over a few thousand steps its decay would barely act.
-_DEFAULT_LR = {"sgd": 0.05, "adam": 2e-4}
+_BAR_SECONDS = 0.5  # the progress bar redraws at most twice a second: a notebook bar is a widget,
+# and each redraw is a message to the browser; hundreds a second flooded the kernel.
+_STATS = ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm")
+
+
+def _int_at_least(name: str, v: object, low: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        raise ValueError(f"{name} must be an int ≥ {low}, got {v!r}")
+    return v
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What Algorithm 1 computes, checked once; saved in every checkpoint and compared on resume.
+
+    ``k`` steps of D per step of G on minibatches of m = ``batch_size``; G descends ``loss``;
+    ``optimizer`` "sgd" (momentum 0.5, lr 0.05 unless given) or "adam" (β1 = 0.5, lr 2e-4);
+    ``schedule="paper"`` is the original code's SGD schedule (lr from 0.1 unless given).
+    """
+
+    k: int = 1
+    batch_size: int = 256
+    loss: GeneratorLoss = "nonsaturating"
+    lr: float | None = None
+    optimizer: Literal["sgd", "adam"] = "sgd"
+    schedule: Schedule = "constant"
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule={self.schedule!r}; choose one of {SCHEDULES}")
+        if self.schedule == "paper" and self.optimizer != "sgd":
+            raise ValueError(
+                "schedule='paper' is the original code's SGD schedule; "
+                f"got optimizer={self.optimizer!r}"
+            )
+        _int_at_least("batch_size", self.batch_size, 1)
+        _int_at_least("k (discriminator steps per generator step)", self.k, 1)
+        if self.loss not in GENERATOR_LOSSES:
+            raise ValueError(f"unknown loss={self.loss!r}; choose one of {GENERATOR_LOSSES}")
+        if self.optimizer not in DEFAULT_LR:
+            raise ValueError(
+                f"unknown optimizer={self.optimizer!r}; choose one of {tuple(DEFAULT_LR)}"
+            )
+        lr = self.lr
+        if lr is None:  # the original code starts its schedule at 0.1
+            lr = 0.1 if self.schedule == "paper" else DEFAULT_LR[self.optimizer]
+        if (
+            isinstance(lr, bool)
+            or not isinstance(lr, int | float)
+            or not (math.isfinite(lr) and lr > 0)
+        ):
+            raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+        object.__setattr__(self, "lr", float(lr))
 
 
 @dataclass
 class History:
-    """What Algorithm 1 did, one entry per generator step (CPU tensors of shape ``(steps,)``).
+    """What Algorithm 1 did, one entry per generator step: CPU tensors of shape ``(steps,)``, or
+    ``(N, steps)`` for a population of N (row i is member i).
 
     ``d_loss`` is −V on D's last minibatch, ``g_loss`` G's cost, ``d_real`` and ``d_fake`` the mean
     of D(x) on real and of D(G(z)) on generated samples, ``g_grad_norm`` the norm of the gradient
     that G's step received. At the equilibrium p_g = p_data: d_loss → log 4 ≈ 1.386,
-    d_real = d_fake → ½.
+    d_real = d_fake → ½. ``diverged`` maps each population member whose loss became inf or NaN
+    to that step (1-based); it was frozen there, and its entries from that step on are NaN.
     """
 
     d_loss: torch.Tensor
@@ -47,14 +125,17 @@ class History:
     d_real: torch.Tensor
     d_fake: torch.Tensor
     g_grad_norm: torch.Tensor
+    diverged: dict[int, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.d_loss)
+        return self.d_loss.shape[-1]
 
     @classmethod
-    def _from_stats(cls, stats: torch.Tensor) -> History:
+    def _from_stats(cls, stats: torch.Tensor, diverged: dict[int, int] | None = None) -> History:
+        # stats: (steps, 5) for one run, (steps, 5, N) for a population.
         stats = stats.detach().to("cpu", torch.float64)
-        return cls(*(stats[:, i] for i in range(len(fields(cls)))))
+        columns = (stats[:, i].movedim(0, -1).contiguous() for i in range(len(_STATS)))
+        return cls(*columns, diverged=dict(diverged or {}))
 
 
 class TrainingDiverged(ValueError):
@@ -65,169 +146,26 @@ class TrainingDiverged(ValueError):
         self.history = history
 
 
-def _int_at_least(name: str, v: object, low: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < low:
-        raise ValueError(f"{name} must be an int ≥ {low}, got {v!r}")
-    return v
+def _clear_grads(opt: torch.optim.Optimizer) -> None:
+    # zero_grad(set_to_none=True) without its per-call bookkeeping, which costs as much as the
+    # whole step of a small model.
+    for group in opt.param_groups:
+        for p in group["params"]:
+            p.grad = None
 
 
-class _Minibatches:
-    """x^(1..m) ∼ p_data: fresh samples from a distribution, or shuffled passes over a tensor."""
+def descend(cost: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+    """One optimizer step on ``cost``: a scalar, or one cost per population member.
 
-    def __init__(
-        self, data: GaussianMixture | torch.Tensor, m: int, dim: int, device: torch.device
-    ):
-        self.m = m
-        if isinstance(data, GaussianMixture):
-            if data.dim != dim:
-                raise ValueError(
-                    f"data has dimension {data.dim} but G and D work in dimension {dim}"
-                )
-            self.dist, self.examples = data.to(device), None
-        elif isinstance(data, torch.Tensor):
-            if data.ndim != 2 or data.shape[1] != dim:
-                hint = " (for 1-D data use x[:, None])" if data.ndim == 1 and dim == 1 else ""
-                raise ValueError(
-                    f"data must be a tensor of shape (N, {dim}) to match G and D, "
-                    f"got {tuple(data.shape)}{hint}"
-                )
-            if not data.is_floating_point() or not torch.isfinite(data).all():
-                raise ValueError("data must hold finite floating-point numbers")
-            if len(data) < m:
-                raise ValueError(f"batch_size={m} is larger than the {len(data)} examples in data")
-            self.dist, self.examples = None, data.to(device, torch.get_default_dtype())
-            self.perm: torch.Tensor | None = None
-            self.cursor = len(data)  # so the first batch starts a new shuffled pass
-        else:
-            raise ValueError(
-                "data must be a ganlib distribution (sampled each step) or a tensor of examples "
-                f"of shape (N, {dim}), got {type(data).__name__}"
-            )
-
-    def next(self) -> torch.Tensor:
-        if self.dist is not None:
-            return self.dist.sample(self.m)
-        if self.cursor + self.m > len(self.examples):
-            self.perm = torch.randperm(len(self.examples), device=self.examples.device)
-            self.cursor = 0
-        idx = self.perm[self.cursor : self.cursor + self.m]
-        self.cursor += self.m
-        return self.examples[idx]
-
-    def state_dict(self) -> dict:
-        if self.dist is not None:
-            return {}
-        return {"perm": None if self.perm is None else self.perm.cpu(), "cursor": self.cursor}
-
-    def load_state_dict(self, state: dict) -> None:
-        if self.examples is not None and state:
-            self.perm = None if state["perm"] is None else state["perm"].to(self.examples.device)
-            self.cursor = state["cursor"]
-
-
-def _rng_state() -> dict:
-    state = {"cpu": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict) -> None:
-    torch.set_rng_state(state["cpu"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-@contextlib.contextmanager
-def _own_random_stream(seed: int | None, device: torch.device, fork: bool) -> Iterator[None]:
-    """Run training on its own random stream: torch.manual_seed(seed) inside fork_rng.
-
-    The caller's global random state (CPU and the training device) is restored afterwards, so
-    ``seed=`` makes a run reproducible without reseeding anything the caller draws next.
+    A population's costs are summed: member i's parameters appear only in its own cost, so the
+    gradient of the sum is each member's own gradient.
     """
-    if not fork:
-        yield
-        return
-    accelerators = [] if device.type == "cpu" else [device.index or 0]
-    # device_type only matters when an accelerator is forked; the CPU state always is.
-    with torch.random.fork_rng(
-        devices=accelerators, device_type=device.type if accelerators else "cuda"
-    ):
-        if seed is not None:
-            torch.manual_seed(seed)
-        yield
+    _clear_grads(opt)
+    (cost if cost.ndim == 0 else cost.sum()).backward()
+    opt.step()
 
 
-# Below this much work per step (batch size × parameters, about the multiply-adds of one pass), a
-# second intra-op thread buys nothing on an idle CPU and costs 4× when another process shares it
-# (benchmarks/RESULTS.md): such models train on one thread. One or two threads give bit-identical
-# results for the book's models, so this changes only the speed.
-_ONE_THREAD_BELOW = 5_000_000
-
-
-@contextlib.contextmanager
-def _threads_for(device: torch.device, batch_size: int, *modules: nn.Module) -> Iterator[None]:
-    """One intra-op CPU thread for small models while they train; the caller's setting after."""
-    work = batch_size * sum(p.numel() for m in modules for p in m.parameters())
-    before = torch.get_num_threads()
-    if device.type != "cpu" or work >= _ONE_THREAD_BELOW or before == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _check_seed(seed: object) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ValueError(f"seed must be None or an int ≥ 0, got {seed!r}")
-    return seed
-
-
-def _optimizer(kind: str, params, lr: float, device: torch.device) -> torch.optim.Optimizer:
-    if kind == "adam":
-        # β1 = 0.5 (Radford et al., 2016): Adam's default 0.9 carries too much momentum for a
-        # two-player game, whose gradients turn as the other player moves. The fused kernel
-        # updates every tensor in one call instead of torch's Python loop over them (the default
-        # on the CPU): 1.25-1.3× faster steps on the book's models (benchmarks/RESULTS.md).
-        fused = device.type in ("cpu", "cuda") or None
-        return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999), fused=fused)
-    # The paper: "we used momentum"; the original code starts at 0.5 (and ramps it to 0.7 over
-    # 250 epochs, with lr 0.1 decayed per update). ganlib keeps 0.5 and a constant lr. SGD stays
-    # torch's default: its fused kernel bought ≤ 5% and rounds differently when lr changes.
-    return torch.optim.SGD(params, lr=lr, momentum=0.5)
-
-
-# The original MNIST code (goodfeli/adversarial, mnist.yaml): lr 0.1 divided by 1.000004 after
-# every update down to 1e-6; momentum from 0.5 at epoch 1 to 0.7 at epoch 250.
-_PAPER_LR_DECAY, _PAPER_LR_FLOOR = 1.000004, 1e-6
-_PAPER_MOMENTUM, _PAPER_RAMP_EPOCHS = (0.5, 0.7), 250
-_PAPER_EPOCH = 50_000  # examples per epoch when data is a distribution: MNIST's training set
-SCHEDULES = ("constant", "paper")
-Schedule = Literal["constant", "paper"]
-
-
-def paper_schedule(step: int, lr: float, epoch_size: int, batch_size: int) -> tuple[float, float]:
-    """(lr, momentum) at a step of the paper's MNIST run: lr/1.000004^step, momentum 0.5 → 0.7.
-
-    lr falls by a factor 1.000004 per update (floor 1e-6); momentum rises linearly from 0.5
-    after the first epoch to 0.7 at epoch 250 and stays there (mnist.yaml's MomentumAdjustor).
-    """
-    epoch = step * batch_size / epoch_size
-    ramp = min(max(epoch - 1, 0.0) / (_PAPER_RAMP_EPOCHS - 1), 1.0)
-    lo, hi = _PAPER_MOMENTUM
-    return max(lr / _PAPER_LR_DECAY**step, _PAPER_LR_FLOOR), lo + (hi - lo) * ramp
-
-
-def _set_schedule(opts: tuple[torch.optim.Optimizer, ...], lr: float, momentum: float) -> None:
-    for opt in opts:
-        for group in opt.param_groups:
-            group["lr"], group["momentum"] = lr, momentum
-
-
-def _discriminator_step(
+def discriminator_step(
     D: nn.Module,
     opt_d: torch.optim.Optimizer,
     x: torch.Tensor,
@@ -242,39 +180,86 @@ def _discriminator_step(
     else:
         # One pass over both batches: D scores each row on its own (no batch statistics), so
         # this is the same V as two passes, with half the kernel launches (benchmarks/RESULTS.md).
-        real_logits, fake_logits = D(torch.cat((x, fake))).split((len(x), len(fake)))
-    d_loss = discriminator_loss(real_logits, fake_logits)
-    _clear_grads(opt_d)
-    d_loss.backward()
-    opt_d.step()
+        m = x.shape[-2]  # the rows' axis, after a population's member axis
+        real_logits, fake_logits = D(torch.cat((x, fake), -2)).split((m, fake.shape[-2]), -1)
+    d_loss = minus_v(real_logits, fake_logits)  # −V on the minibatch (per member)
+    descend(d_loss, opt_d)
     return d_loss.detach(), real_logits.detach(), fake_logits.detach()
+
+
+def _grad_norm(opt: torch.optim.Optimizer, members: int | None) -> torch.Tensor:
+    """‖∇‖ of the gradient the optimizer's parameters hold: one norm, or one per member."""
+    grads = [p.grad for p in opt.param_groups[0]["params"] if p.grad is not None]
+    if members is None:
+        return torch.nn.utils.get_total_norm(grads)
+    per_tensor = [torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads]  # (N,) each
+    return torch.linalg.vector_norm(torch.stack(per_tensor), dim=0)
+
+
+def iteration(
+    G: nn.Module,
+    D: nn.Module,
+    batches: Minibatches,
+    *,
+    opt_d: torch.optim.Optimizer,
+    opt_g: torch.optim.Optimizer,
+    settings: Settings,
+    two_passes: bool = False,
+) -> torch.Tensor:
+    """One iteration of Algorithm 1: k steps of D ascending V, then one step of G descending its cost.
+
+    Returns the iteration's row of :class:`History` (d_loss, g_loss, d_real, d_fake, g_grad_norm),
+    shape ``(5,)``, or ``(5, N)`` for populations of N.
+    """
+    m = settings.batch_size
+    for _ in range(settings.k):
+        with torch.no_grad():  # D's step must not move G
+            fake = G(G.sample_latent(m))  # z^(1..m) ∼ p_z(z), then G(z)
+        x = batches.next()  # x^(1..m) ∼ p_data(x)
+        d_loss, real_logits, fake_logits = discriminator_step(D, opt_d, x, fake, two_passes)
+
+    d_params = opt_d.param_groups[0]["params"]  # (a list: D.parameters() walks every layer)
+    for p in d_params:  # G's step reads D's gradient w.r.t. x, never changes θ_d
+        p.requires_grad_(False)
+    g_loss = g_cost(D(G.sample(m)), settings.loss)  # fresh z^(1..m) ∼ p_z(z)
+    descend(g_loss, opt_g)
+    grad_norm = _grad_norm(opt_g, getattr(G, "size", None))  # (the step leaves .grad as it was)
+    for p in d_params:
+        p.requires_grad_(True)
+    d_real, d_fake = real_logits.sigmoid().mean(-1), fake_logits.sigmoid().mean(-1)
+    return torch.stack([d_loss, g_loss.detach(), d_real, d_fake, grad_norm])
 
 
 def _has_dropout(D: nn.Module) -> bool:
     return any(isinstance(m, nn.Dropout) and m.p > 0 for m in D.modules())
 
 
-def _clear_grads(opt: torch.optim.Optimizer) -> None:
-    # zero_grad(set_to_none=True) without its per-call bookkeeping, which costs as much as the
-    # whole step of a small model.
-    for group in opt.param_groups:
-        for p in group["params"]:
-            p.grad = None
+def _kind(model: object) -> str:
+    if isinstance(model, Population):
+        return f"a Population of {'Generators' if model.is_generator else 'Discriminators'}"
+    return type(model).__name__
 
 
-def _check_settings(steps: int, batch_size: int, optimizer: str, lr: float | None) -> float:
-    _int_at_least("steps", steps, 0)
-    _int_at_least("batch_size", batch_size, 1)
-    if optimizer not in _DEFAULT_LR:
-        raise ValueError(f"unknown optimizer={optimizer!r}; choose one of {tuple(_DEFAULT_LR)}")
-    lr = _DEFAULT_LR[optimizer] if lr is None else lr
-    if (
-        isinstance(lr, bool)
-        or not isinstance(lr, int | float)
-        or not (math.isfinite(lr) and lr > 0)
-    ):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    return float(lr)
+def _members(G: nn.Module | None, D: nn.Module) -> int | None:
+    """The population size N shared by G and D, None for two ordinary models; else a clear error."""
+    d_pop = isinstance(D, Population)
+    if not (isinstance(D, Discriminator) or (d_pop and not D.is_generator)):
+        raise ValueError(
+            f"D must be a ganlib Discriminator or a Population of them, got {_kind(D)}"
+        )
+    if G is None:
+        return len(D) if d_pop else None
+    g_pop = isinstance(G, Population)
+    if not (isinstance(G, Generator) or (g_pop and G.is_generator)):
+        raise ValueError(f"G must be a ganlib Generator or a Population of them, got {_kind(G)}")
+    if g_pop != d_pop or (g_pop and len(G) != len(D)):
+        sizes = (len(G) if g_pop else "one model", len(D) if d_pop else "one model")
+        raise ValueError(f"G and D must be populations of one size, got {sizes[0]} and {sizes[1]}")
+    if G.out_dim != D.in_dim:
+        raise ValueError(
+            f"G makes samples of dimension {G.out_dim} but D reads dimension {D.in_dim}"
+        )
+    return len(D) if d_pop else None
 
 
 @torch.enable_grad()  # training works even when called inside a torch.no_grad() block
@@ -292,52 +277,64 @@ def fit_discriminator(
 ) -> torch.Tensor:
     """max_D V(D, G) for a fixed G: Algorithm 1's inner loop alone, approaching D*_G (Prop. 1).
 
-    ``p_g`` is a distribution, a tensor of samples or a frozen ``Generator``. Returns −V on each
-    step's minibatch (a CPU tensor of shape ``(steps,)``); it falls towards −C(G). D, and a
-    ``Generator`` given as ``p_g``, are moved to ``device`` (default: cuda → mps → cpu). With
-    ``seed`` the run draws from its own seeded random stream and leaves the caller's as it was.
+    ``p_g`` is a distribution, a tensor of samples or a frozen ``Generator`` (for a population
+    D: a population G of the same size, or one Generator that every member learns against).
+    Returns −V on each step's minibatch, a CPU tensor of shape ``(steps,)``, or ``(N, steps)`` for
+    a population; it falls towards −C(G). D, and a generator given as ``p_g``, are moved to
+    ``device`` (default: cuda → mps → cpu). With ``seed`` the run draws from its own seeded
+    random stream and leaves the caller's as it was.
     """
-    lr = _check_settings(steps, batch_size, optimizer, lr)
-    seed = _check_seed(seed)
-    d_dim = getattr(D, "in_dim", None)
-    if d_dim is None:
-        raise ValueError("D must be a ganlib Discriminator (with in_dim)")
-    device = resolve_device(device)
-    players = (D, p_g) if isinstance(p_g, nn.Module) else (D,)
-    with (
-        _own_random_stream(seed, device, fork=seed is not None),
-        _threads_for(device, batch_size, *players),
-    ):
-        return _fit_discriminator(D, p_data, p_g, steps, batch_size, lr, optimizer, d_dim, device)
-
-
-def _fit_discriminator(D, p_data, p_g, steps, batch_size, lr, optimizer, d_dim, device):
-    D.to(device).train()
-    real = _Minibatches(p_data, batch_size, d_dim, device)
-    G, fakes = None, None
-    if isinstance(p_g, nn.Module):
-        if getattr(p_g, "out_dim", None) != d_dim:
+    settings = Settings(batch_size=batch_size, lr=lr, optimizer=optimizer)
+    steps = _int_at_least("steps", steps, 0)
+    seed = check_seed(seed)
+    G = p_g if isinstance(p_g, nn.Module) else None
+    if isinstance(G, Generator) and isinstance(D, Population):
+        members = _members(None, D)  # one generator, seen by every member
+        if G.out_dim != D.in_dim:
             raise ValueError(
-                f"G makes samples of dimension {getattr(p_g, 'out_dim', None)} but D reads dimension {d_dim}"
+                f"G makes samples of dimension {G.out_dim} but D reads dimension {D.in_dim}"
             )
-        G = p_g.to(device)
     else:
-        fakes = _Minibatches(p_g, batch_size, d_dim, device)
-    opt_d = _optimizer(optimizer, D.parameters(), lr, device)
-    two_passes = _has_dropout(D)
-    losses = torch.zeros(steps, device=device)
-    for step in range(steps):
-        if G is not None:
+        members = _members(G, D)
+    device = resolve_device(device)
+    players = (D, G) if G is not None else (D,)
+    with (
+        own_random_stream(seed, device, fork=seed is not None),
+        threads_for(device, batch_size, *players),
+    ):
+        return _fit_discriminator(
+            D, p_data, G if G is not None else p_g, settings, steps, members, device
+        )
+
+
+def _fit_discriminator(D, p_data, p_g, settings, steps, members, device) -> torch.Tensor:
+    D.to(device).train()
+    m = settings.batch_size
+    real = Minibatches(p_data, m, D.in_dim, device, members)
+    if isinstance(p_g, nn.Module):
+        G = p_g.to(device)
+        one_g = members is not None and not isinstance(G, Population)
+
+        def fakes() -> torch.Tensor:
             with torch.no_grad():
-                fake = G(G.sample_latent(batch_size))
-        else:
-            fake = fakes.next()
-        losses[step] = _discriminator_step(D, opt_d, real.next(), fake, two_passes)[0]
-    losses = losses.cpu()
+                if one_g:
+                    return G(G.sample_latent(members * m)).view(members, m, -1)
+                return G(G.sample_latent(m))
+    else:
+        fakes = Minibatches(p_g, m, D.in_dim, device, members).next
+    opt_d = make_optimizer(settings.optimizer, D.parameters(), settings.lr, device)
+    two_passes = _has_dropout(D)
+    losses = torch.zeros(steps, *(() if members is None else (members,)), device=device)
+    for step in range(steps):
+        fake = fakes()  # (drawn before the real minibatch, as it always was)
+        losses[step] = discriminator_step(D, opt_d, real.next(), fake, two_passes)[0]
+    losses = losses.cpu().movedim(0, -1).contiguous()
     if not torch.isfinite(losses).all():
-        bad = int((~torch.isfinite(losses)).nonzero()[0]) + 1
+        bad = (~torch.isfinite(losses)).nonzero()[0].tolist()
+        where = f"at step {bad[-1] + 1}" + (f" for member {bad[0]}" if members else "")
         raise ValueError(
-            f"D's loss diverged at step {bad}; try a smaller lr (now {lr:g}; e.g. lr={lr / 10:g})"
+            f"D's loss diverged {where}; try a smaller lr "
+            f"(now {settings.lr:g}; e.g. lr={settings.lr / 10:g})"
         )
     return losses
 
@@ -367,15 +364,19 @@ def train(
 
     Each of ``steps`` iterations takes ``k`` gradient steps on D (ascending V on m = ``batch_size``
     data and generated samples) and then one on G (descending its ``loss``: ``"minimax"``,
-    ``"nonsaturating"`` or ``"maximum_likelihood"``) with D frozen. ``data`` is a distribution or an ``(N, d)`` tensor.
-    The optimizer is SGD with momentum 0.5 and a constant lr of 0.05 unless given, or Adam
-    (β1 = 0.5 as in DCGAN, lr 2e-4 unless given). The paper says only "we used momentum"; its
-    MNIST code started at momentum 0.5 (rising to 0.7) with lr 0.1 decayed each update. The
-    constant 0.05 was measured on the book's 1-D Gaussians. ``schedule="paper"`` (SGD only)
-    runs that code's schedule instead: lr (default 0.1) divided by 1.000004 per step, momentum
-    0.5 → 0.7 from epoch 1 to 250 (an epoch is one pass over tensor data, or 50,000 samples).
+    ``"nonsaturating"`` or ``"maximum_likelihood"``) with D frozen. ``data`` is a distribution or
+    an ``(N, d)`` tensor. The optimizer is SGD with momentum 0.5 and a constant lr of 0.05 unless
+    given, or Adam (β1 = 0.5 as in DCGAN, lr 2e-4 unless given). The paper says only "we used
+    momentum"; its MNIST code started at momentum 0.5 (rising to 0.7) with lr 0.1 decayed each
+    update. The constant 0.05 was measured on the book's 1-D Gaussians. ``schedule="paper"``
+    (SGD only) runs that code's schedule instead: lr (default 0.1) divided by 1.000004 per step,
+    momentum 0.5 → 0.7 from epoch 1 to 250 (an epoch is one pass over tensor data, or 50,000
+    samples). These settings are a :class:`Settings`, checked before anything runs.
 
-    G and D are moved to ``device`` (default: cuda → mps → cpu) and trained in place.
+    G and D are moved to ``device`` (default: cuda → mps → cpu) and trained in place. Given two
+    :class:`~ganlib.population.Population` s of N, the N members train side by side, each on
+    its own noise and minibatches; a member whose loss becomes inf or NaN is frozen at its last
+    checked parameters and named in ``History.diverged``, and the others go on.
     ``seed`` runs training on its own random stream (``torch.manual_seed(seed)`` inside
     ``torch.random.fork_rng``): the same seed and models give the same parameters on one machine,
     and the caller's global random state is left as it was.
@@ -386,144 +387,204 @@ def train(
     ``checkpoint_every`` steps and at the end; ``resume`` continues from such a file up to
     ``steps`` in total, exactly as an uninterrupted run would have.
     """
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown schedule={schedule!r}; choose one of {SCHEDULES}")
-    if schedule == "paper" and optimizer != "sgd":
-        raise ValueError(
-            f"schedule='paper' is the original code's SGD schedule; got optimizer={optimizer!r}"
-        )
-    if schedule == "paper" and lr is None:
-        lr = 0.1  # the original code's starting lr
-    lr = _check_settings(steps, batch_size, optimizer, lr)
-    k = _int_at_least("k (discriminator steps per generator step)", k, 1)
+    settings = Settings(
+        k=k, batch_size=batch_size, loss=loss, lr=lr, optimizer=optimizer, schedule=schedule
+    )
+    steps = _int_at_least("steps", steps, 0)
     checkpoint_every = _int_at_least("checkpoint_every", checkpoint_every, 0)
-    if loss not in GENERATOR_LOSSES:
-        raise ValueError(f"unknown loss={loss!r}; choose one of {GENERATOR_LOSSES}")
-    g_dim, d_dim = getattr(G, "out_dim", None), getattr(D, "in_dim", None)
-    if g_dim is None or d_dim is None:
-        raise ValueError(
-            "G must be a ganlib Generator (with out_dim) and D a Discriminator (in_dim)"
-        )
-    if g_dim != d_dim:
-        raise ValueError(f"G makes samples of dimension {g_dim} but D reads dimension {d_dim}")
-
-    seed = _check_seed(seed)
+    members = _members(G, D)
+    seed = check_seed(seed)
     device = resolve_device(device)
+    run = _Run(
+        G=G,
+        D=D,
+        data=data,
+        settings=settings,
+        members=members,
+        device=device,
+        progress=progress,
+        callback=callback,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+    )
     with (
-        _own_random_stream(seed, device, fork=seed is not None or resume is not None),
-        _threads_for(device, batch_size, G, D),
+        own_random_stream(seed, device, fork=seed is not None or resume is not None),
+        threads_for(device, batch_size, G, D),
     ):
-        return _train(
-            G, D, data, steps, k, batch_size, loss, lr, optimizer, schedule, device,
-            progress, callback, checkpoint, checkpoint_every, resume,
-        )  # fmt: skip
+        return run.to_step(steps, resume)
 
 
-def _train(
-    G, D, data, steps, k, batch_size, loss, lr, optimizer, schedule, device,
-    progress, callback, checkpoint, checkpoint_every, resume,
-) -> History:  # fmt: skip
-    g_dim = G.out_dim
-    G.to(device).train()
-    D.to(device).train()
-    batches = _Minibatches(data, batch_size, g_dim, device)
-    opt_g = _optimizer(optimizer, G.parameters(), lr, device)
-    opt_d = _optimizer(optimizer, D.parameters(), lr, device)
-    g_params, d_params = list(G.parameters()), list(D.parameters())
-    two_passes = _has_dropout(D)
-    config = {
-        "k": k,
-        "batch_size": batch_size,
-        "loss": loss,
-        "lr": float(lr),
-        "optimizer": optimizer,
-        "schedule": schedule,
-    }
-    stats = torch.zeros(steps, len(fields(History)), device=device)  # one column per field
+@dataclass
+class _Run:
+    """One call of :func:`train`: its players, settings and run options; ``to_step`` runs it."""
 
-    start = 0
-    if resume is not None:
-        state = load_checkpoint(resume, G, D, opt_g=opt_g, opt_d=opt_d, map_location=device)
+    G: nn.Module
+    D: nn.Module
+    data: GaussianMixture | torch.Tensor
+    settings: Settings
+    members: int | None
+    device: torch.device
+    progress: bool
+    callback: Callable[[int, nn.Module, nn.Module], None] | None
+    checkpoint: str | os.PathLike | None
+    checkpoint_every: int
+
+    def to_step(self, steps: int, resume) -> History:
+        G, D, s = self.G, self.D, self.settings
+        G.to(self.device).train()
+        D.to(self.device).train()
+        batches = Minibatches(self.data, s.batch_size, G.out_dim, self.device, self.members)
+        opt_g = make_optimizer(s.optimizer, G.parameters(), s.lr, self.device)
+        opt_d = make_optimizer(s.optimizer, D.parameters(), s.lr, self.device)
+        self.batches, self.opt_g, self.opt_d = batches, opt_g, opt_d
+        two_passes = _has_dropout(D)
+        width = () if self.members is None else (self.members,)
+        self.stats = torch.zeros(steps, len(_STATS), *width, device=self.device)
+        self.diverged: dict[int, int] = {}
+        start = 0
+        if resume is not None:
+            start = self._resume(resume, steps)
+        self.params = [*G.parameters(), *D.parameters()]
+        self.checked_params = self._snapshot()  # every parameter as of the last check
+        self.frozen: torch.Tensor | None = self._frozen_index()
+
+        checked = start
+        bar = tqdm(
+            total=steps,
+            initial=start,
+            disable=not self.progress,
+            desc="Algorithm 1",
+            unit="step",
+            mininterval=_BAR_SECONDS,
+        )
+        epoch_size = PAPER_EPOCH if batches.examples is None else len(batches.examples)
+        for step in range(start, steps):
+            if s.schedule == "paper":
+                set_schedule((opt_d, opt_g), *paper_schedule(step, s.lr, epoch_size, s.batch_size))
+            self.stats[step] = iteration(
+                G, D, batches, opt_d=opt_d, opt_g=opt_g, settings=s, two_passes=two_passes
+            )
+            if self.frozen is not None:
+                self._hold_frozen()
+            done = step + 1
+            bar.update(1)
+            save = self.checkpoint is not None and (
+                done == steps or (self.checkpoint_every and done % self.checkpoint_every == 0)
+            )
+            if done - checked >= _SYNC_EVERY or done == steps or save:
+                self._check(checked, done)  # never save a diverged state
+                checked = done
+                bar.set_postfix(self._postfix(step), refresh=False)
+            if self.callback is not None:
+                self.callback(done, G, D)
+            if save:
+                self._save(done)
+        bar.close()
+        if self.checkpoint is not None and start == steps:
+            self._save(steps)
+        return self._history(steps)
+
+    # -- divergence: a single run stops; a population freezes the member and goes on ----------
+    def _snapshot(self) -> list[torch.Tensor] | None:
+        if self.members is None:
+            return None
+        return [p.detach().clone() for p in self.params]
+
+    def _frozen_index(self) -> torch.Tensor | None:
+        if not self.diverged:
+            return None
+        return torch.tensor(sorted(self.diverged), device=self.device)
+
+    def _hold_frozen(self) -> None:
+        with torch.no_grad():
+            for p, kept in zip(self.params, self.checked_params, strict=True):
+                p.index_copy_(0, self.frozen, kept.index_select(0, self.frozen))
+
+    def _check(self, lo: int, hi: int) -> None:
+        window = self.stats[lo:hi]
+        if self.members is None:
+            bad = (~torch.isfinite(window)).any(dim=1).nonzero()
+            if len(bad):
+                s = lo + int(bad[0])
+                values = ", ".join(
+                    f"{n}={v:.4g}" for n, v in zip(_STATS, self.stats[s].tolist(), strict=True)
+                )
+                raise TrainingDiverged(
+                    f"training diverged at step {s + 1} ({values}). "
+                    f"Try a smaller lr (now {self.settings.lr:g}; e.g. lr={self.settings.lr / 10:g}).",
+                    History._from_stats(self.stats[: s + 1]),
+                )
+            return
+        bad_rows = (~torch.isfinite(window)).any(dim=1)  # (steps in the window, N)
+        first_bad = bad_rows.float().argmax(dim=0).tolist()
+        newly = [i for i in bad_rows.any(dim=0).nonzero()[:, 0].tolist() if i not in self.diverged]
+        for i in newly:
+            self.diverged[i] = lo + first_bad[i] + 1
+        if newly:
+            with torch.no_grad():  # back to the last checked, finite, parameters
+                idx = torch.tensor(newly, device=self.device)
+                for p, kept in zip(self.params, self.checked_params, strict=True):
+                    p.index_copy_(0, idx, kept.index_select(0, idx))
+            self.frozen = self._frozen_index()
+            if len(self.diverged) == self.members:
+                raise TrainingDiverged(
+                    f"every member of the population diverged (member: step {self.diverged}). "
+                    f"Try a smaller lr (now {self.settings.lr:g}; e.g. lr={self.settings.lr / 10:g}).",
+                    self._history(hi),
+                )
+        self.checked_params = self._snapshot()
+
+    def _postfix(self, step: int) -> dict:
+        row = self.stats[step]
+        if self.members is None:
+            return {"d_loss": f"{row[0]:.3f}", "g_loss": f"{row[1]:.3f}"}
+        return {"frozen": len(self.diverged)} if self.diverged else {}
+
+    def _history(self, steps: int) -> History:
+        stats = self.stats[:steps].clone()
+        for i, s in self.diverged.items():
+            stats[s - 1 :, :, i] = math.nan
+        return History._from_stats(stats, self.diverged)
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def _save(self, step: int) -> None:
+        extra = {
+            "config": dataclasses.asdict(self.settings),
+            "history": self.stats[:step].cpu(),
+            "batches": self.batches.state_dict(),
+            "rng": rng_state(),
+            "diverged": dict(self.diverged),
+        }
+        save_checkpoint(
+            self.checkpoint,
+            self.G,
+            self.D,
+            step=step,
+            opt_g=self.opt_g,
+            opt_d=self.opt_d,
+            extra=extra,
+        )
+
+    def _resume(self, path, steps: int) -> int:
+        state = load_checkpoint(
+            path, self.G, self.D, opt_g=self.opt_g, opt_d=self.opt_d, map_location=self.device
+        )
         saved = {"schedule": "constant", **state["config"]}  # files from before schedules
-        changed = {key: (saved[key], v) for key, v in config.items() if saved[key] != v}
+        now = dataclasses.asdict(self.settings)
+        changed = {key: (saved.get(key), v) for key, v in now.items() if saved.get(key) != v}
         if changed:
-            raise ValueError(f"cannot resume {resume} with other settings (saved, now): {changed}")
+            raise ValueError(f"cannot resume {path} with other settings (saved, now): {changed}")
         start = state["step"]
         if start > steps:
-            raise ValueError(f"{resume} is already at step {start}, past steps={steps}")
-        stats[:start] = state["history"].to(device)
-        batches.load_state_dict(state["batches"])
-        _set_rng_state(state["rng"])
-
-    def save(step: int) -> None:
-        extra = {
-            "config": config,
-            "history": stats[:step].cpu(),
-            "batches": batches.state_dict(),
-            "rng": _rng_state(),
-        }
-        save_checkpoint(checkpoint, G, D, step=step, opt_g=opt_g, opt_d=opt_d, extra=extra)
-
-    checked = start
-    bar = tqdm(total=steps, initial=start, disable=not progress, desc="Algorithm 1", unit="step")
-    epoch_size = _PAPER_EPOCH if batches.examples is None else len(batches.examples)
-    for step in range(start, steps):
-        if schedule == "paper":
-            _set_schedule((opt_d, opt_g), *paper_schedule(step, lr, epoch_size, batch_size))
-        for _ in range(k):
-            with torch.no_grad():  # D's step must not move G
-                fake = G(G.sample_latent(batch_size))
-            d_loss, real_logits, fake_logits = _discriminator_step(
-                D, opt_d, batches.next(), fake, two_passes
+            raise ValueError(f"{path} is already at step {start}, past steps={steps}")
+        history = state["history"].to(self.device)
+        if history.shape[1:] != self.stats.shape[1:]:
+            raise ValueError(
+                f"{path} holds a history of shape {tuple(history.shape)}, not a run "
+                f"of these players"
             )
-
-        for p in d_params:  # G's step reads D's gradient w.r.t. x, never changes θ_d
-            p.requires_grad_(False)
-        g_loss = generator_loss(D(G.sample(batch_size)), loss)
-        _clear_grads(opt_g)
-        g_loss.backward()
-        grad_norm = torch.nn.utils.get_total_norm([p.grad for p in g_params if p.grad is not None])
-        opt_g.step()
-        for p in d_params:
-            p.requires_grad_(True)
-
-        stats[step] = torch.stack(
-            [
-                d_loss,
-                g_loss.detach(),
-                real_logits.sigmoid().mean(),
-                fake_logits.sigmoid().mean(),
-                grad_norm,
-            ]
-        )
-        done = step + 1
-        bar.update(1)
-        if done - checked >= _SYNC_EVERY or done == steps:
-            _check_finite(stats, checked, done, lr)
-            checked = done
-            bar.set_postfix(d_loss=f"{stats[step, 0]:.3f}", g_loss=f"{stats[step, 1]:.3f}")
-        if callback is not None:
-            callback(done, G, D)
-        if checkpoint is not None and (
-            done == steps or (checkpoint_every and done % checkpoint_every == 0)
-        ):
-            _check_finite(stats, checked, done, lr)  # never save a diverged state
-            save(done)
-    bar.close()
-    if checkpoint is not None and start == steps:
-        save(steps)
-    return History._from_stats(stats)
-
-
-def _check_finite(stats: torch.Tensor, lo: int, hi: int, lr: float) -> None:
-    bad = (~torch.isfinite(stats[lo:hi])).any(dim=1).nonzero()
-    if len(bad):
-        s = lo + int(bad[0])
-        values = ", ".join(
-            f"{f.name}={v:.4g}" for f, v in zip(fields(History), stats[s].tolist(), strict=True)
-        )
-        raise TrainingDiverged(
-            f"training diverged at step {s + 1} ({values}). "
-            f"Try a smaller lr (now {lr:g}; e.g. lr={lr / 10:g}).",
-            History._from_stats(stats[: s + 1]),
-        )
+        self.stats[:start] = history
+        self.batches.load_state_dict(state["batches"])
+        self.diverged = {int(i): int(s) for i, s in state.get("diverged", {}).items()}
+        set_rng_state(state["rng"])
+        return start

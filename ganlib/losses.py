@@ -36,9 +36,7 @@ def _logits(name: str, a: torch.Tensor) -> torch.Tensor:
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """−V(D, G) = −E_x[log D(x)] − E_z[log(1 − D(G(z)))]  (Eq. 1); D descends it to ascend V."""
-    real = _logits("real_logits", real_logits)
-    fake = _logits("fake_logits", fake_logits)
-    return -(F.logsigmoid(real).mean() + F.logsigmoid(-fake).mean())
+    return minus_v(_logits("real_logits", real_logits), _logits("fake_logits", fake_logits))
 
 
 def generator_loss(
@@ -53,11 +51,22 @@ def generator_loss(
     is that of KL(p_data ‖ p_g), hence its name. The first two are finite for any logit; the
     maximum-likelihood cost overflows float32 above a ≈ 88 (use float64 there).
     """
-    fake = _logits("fake_logits", fake_logits)
+    if kind not in GENERATOR_LOSSES:
+        raise ValueError(f"unknown generator loss kind={kind!r}; choose one of {GENERATOR_LOSSES}")
+    return g_cost(_logits("fake_logits", fake_logits), kind)
+
+
+# The two costs over the last axis, unchecked: for one minibatch of logits (n,) a scalar, for a
+# population's (N, n) one cost per member. Training calls these; the functions above check first.
+def minus_v(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """−V per minibatch (Eq. 1), averaged over the last axis."""
+    return -(F.logsigmoid(real).mean(-1) + F.logsigmoid(-fake).mean(-1))
+
+
+def g_cost(fake: torch.Tensor, kind: GeneratorLoss) -> torch.Tensor:
+    """G's cost per minibatch, averaged over the last axis."""
     if kind == "minimax":
-        return F.logsigmoid(-fake).mean()
+        return F.logsigmoid(-fake).mean(-1)
     if kind == "nonsaturating":
-        return -F.logsigmoid(fake).mean()
-    if kind == "maximum_likelihood":
-        return -fake.exp().mean()  # σ⁻¹(D) is the logit itself: D/(1 − D) = eᵃ
-    raise ValueError(f"unknown generator loss kind={kind!r}; choose one of {GENERATOR_LOSSES}")
+        return -F.logsigmoid(fake).mean(-1)
+    return -fake.exp().mean(-1)  # maximum likelihood: σ⁻¹(D) is the logit itself, D/(1 − D) = eᵃ

@@ -1,7 +1,7 @@
 """Section 4 of the paper: the value function, the optimal discriminator and the global optimum.
 
 Everything here is exact or numerical analysis, not training: it is what the trained networks of
-:mod:`ganlib.train` are checked against.
+:mod:`ganlib.algorithm1` are checked against.
 """
 
 from __future__ import annotations

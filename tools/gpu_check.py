@@ -5,11 +5,12 @@ Usage: python -m tools.gpu_check [--parts tests,theory,train,chapters,bench]
 One command, in order, each part printing its figures for benchmarks/RESULTS.md:
   tests     the unit tests with cuda as ganlib's default device (book and notebook tests excluded)
   theory    Section 4's numbers and the Parzen estimate computed from CUDA tensors equal the CPU's
-  train     the 1-D Gaussian GAN trained on the GPU and on the CPU: steps/s, learned mean and std
+  train     the 1-D Gaussian GAN trained on the GPU and on the CPU: steps/s, learned mean and std;
+            then a population of 10 of them on the GPU: model-steps/s, every member's mean and std
   chapters  every chapter executed on the GPU (larger settings chosen by the chapters), its
             assertions included, with its time
   bench     benchmarks/bench_train.py --device cuda: ganlib against the plain loop (goal: MNIST
-            shape ≥ 3×)
+            shape ≥ 3×); benchmarks/bench_population.py --device cuda
 It exits non-zero when any part fails, after running the others.
 """
 
@@ -83,6 +84,28 @@ def part_train(device: torch.device) -> None:
         rate, mean, std = _train_1d(where)
         print(f"{where}: {rate:.0f} steps/s, learned mean {mean:.3f} (4.0), std {std:.3f} (1.25)")
         assert abs(mean - 4.0) < 0.25 and abs(std - 1.25) < 0.2  # as tests/test_train.py
+    G, D = ganlib.population(
+        lambda: (
+            Generator(4, 1, hidden=(32, 32)),
+            Discriminator(1, hidden=(32, 32), maxout_pieces=5),
+        ),
+        range(10),
+    )
+    start = time.perf_counter()
+    history = ganlib.train(
+        G, D, Gaussian(4.0, 1.25), steps=6000, seed=0, progress=False, device=device
+    )
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    rate = 10 * 6000 / (time.perf_counter() - start)
+    with torch.no_grad():
+        x = G.sample(50_000).cpu()[..., 0]
+    means, stds = x.mean(1), x.std(1)
+    print(
+        f"{device}: a population of 10, {rate:.0f} model-steps/s; diverged {history.diverged}; "
+        f"means {means.min():.3f}-{means.max():.3f}, stds {stds.min():.3f}-{stds.max():.3f}"
+    )
+    assert ((means - 4.0).abs() < 0.25).sum() >= 9 and ((stds - 1.25).abs() < 0.2).sum() >= 9
 
 
 def part_chapters() -> None:
@@ -90,8 +113,9 @@ def part_chapters() -> None:
 
 
 def part_bench(device: torch.device) -> None:
-    cmd = [sys.executable, "benchmarks/bench_train.py", "--device", str(device)]
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    for script in ("bench_train.py", "bench_population.py"):
+        cmd = [sys.executable, f"benchmarks/{script}", "--device", str(device)]
+        subprocess.run(cmd, cwd=ROOT, check=True)
 
 
 def main() -> int:
