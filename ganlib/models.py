@@ -53,6 +53,21 @@ class Maxout(nn.Module):
         return self.linear(x).view(*x.shape[:-1], self.out_features, self.pieces).amax(-1)
 
 
+def sample_prior(noise: Noise, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
+    """z ∼ p_z(z): U(−√3, √3) or 𝒩(0, 1) in every entry of ``shape``, on ``like``'s device and dtype."""
+    kw = {"device": like.device, "dtype": like.dtype}
+    if noise == "uniform":
+        return (torch.rand(shape, **kw) * 2 - 1) * math.sqrt(3.0)
+    return torch.randn(shape, **kw)
+
+
+def check_count(n: object) -> int:
+    """``n`` when it is an int ≥ 0 (a number of samples); otherwise a ValueError naming it."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be an int ≥ 0, got {n!r}")
+    return n
+
+
 class Generator(nn.Module):
     """x = G(z; θ_g) with z ∼ p_z(z): an MLP that owns its prior p_z (Section 3).
 
@@ -91,13 +106,7 @@ class Generator(nn.Module):
 
     def sample_latent(self, n: int) -> torch.Tensor:
         """z ∼ p_z(z), shape ``(n, latent_dim)``, on the module's device."""
-        shape, kw = (
-            (n, self.latent_dim),
-            {"device": self._anchor.device, "dtype": self._anchor.dtype},
-        )
-        if self.noise == "uniform":
-            return (torch.rand(shape, **kw) * 2 - 1) * math.sqrt(3.0)
-        return torch.randn(shape, **kw)
+        return sample_prior(self.noise, (n, self.latent_dim), self._anchor)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         _check_input(z, self.latent_dim, "Generator", "latent codes z")
@@ -105,9 +114,7 @@ class Generator(nn.Module):
 
     def sample(self, n: int) -> torch.Tensor:
         """x = G(z), z ∼ p_z: n samples from p_g, shape ``(n, out_dim)``."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be an int ≥ 0, got {n!r}")
-        return self(self.sample_latent(n))
+        return self(self.sample_latent(check_count(n)))
 
 
 class Discriminator(nn.Module):

@@ -2,7 +2,8 @@
 
 The book's networks are small, so one of them trained alone spends its time on per-call overhead,
 not arithmetic. Stacking N of them turns each layer's N small matrix products into one batched
-product (``torch.baddbmm``), and N runs cost little more than one. Nothing is shared: member i
+product (``torch.baddbmm``), and N runs cost a fraction of N runs one after another (a sixth for
+the toy GANs, under half for chapter 6's: benchmarks/RESULTS.md). Nothing is shared: member i
 reads only its own slice of every weight, so its gradient is its own, and Adam or SGD (which act
 element by element) on the stacked parameters are exactly N separate optimizers.
 """
@@ -10,13 +11,12 @@ element by element) on the stacked parameters are exactly N separate optimizers.
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
 
-from .models import Discriminator, Generator
+from .models import Discriminator, Generator, check_count, sample_prior
 
 __all__ = ["Population", "population"]
 
@@ -128,17 +128,11 @@ class Population(nn.Module):
         """z ∼ p_z(z) for every member: shape ``(N, n, latent_dim)``, each row drawn afresh."""
         if not self.is_generator:
             raise ValueError("only a generator population has a prior p_z")
-        kw = {"device": self._anchor.device, "dtype": self._anchor.dtype}
-        shape = (self.size, n, self.latent_dim)
-        if self.noise == "uniform":
-            return (torch.rand(shape, **kw) * 2 - 1) * math.sqrt(3.0)
-        return torch.randn(shape, **kw)
+        return sample_prior(self.noise, (self.size, n, self.latent_dim), self._anchor)
 
     def sample(self, n: int) -> torch.Tensor:
         """x = G(z), z ∼ p_z: n samples from each member's p_g, shape ``(N, n, out_dim)``."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be an int ≥ 0, got {n!r}")
-        return self(self.sample_latent(n))
+        return self(self.sample_latent(check_count(n)))
 
     def member(self, i: int) -> Generator | Discriminator:
         """Member i as an ordinary ganlib model (a copy, on the population's device)."""
