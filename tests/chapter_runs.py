@@ -14,10 +14,15 @@ things to that same run, so that no chapter is trained twice:
   chapter's last cell every name the instructor's exercises defined is deleted, and the student
   version's exercise cells run there. The first error must be a stub's ``NotImplementedError``,
   and every other error too; the cells before the exercises must be the ones nbval just ran.
+- **The output stays small.** Every kernel message a cell sends is counted: a progress bar that
+  redraws too often floods the kernel (it once made nbval time out on a 140 s training), so a
+  cell may send a few messages per second it runs, and a chapter's stored outputs stay under
+  a size a browser and a repository take in their stride.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -34,6 +39,10 @@ EXECUTED = ROOT / "_build" / "executed"
 EXERCISES = "## Exercises"
 NAMES = "__names_before_exercises__"  # the kernel's names when the exercises begin
 CELL_TIMEOUT_S = 600
+# A progress bar redraws at most twice a second (ganlib.algorithm1), each redraw a few widget
+# messages; any cell may send some messages beyond that (its outputs, a figure, a bar's start).
+MESSAGES_PER_S, MESSAGES_FREE = 8, 200
+OUTPUT_BYTES = 3_000_000  # a chapter's stored outputs, figures and animations included
 
 
 class _Recorder:
@@ -52,6 +61,8 @@ class _Recorder:
         self.msg_id: str | None = None
         self.passed: set[int] = set()
         self.seconds = 0.0
+        self.messages: dict[int, int] = {}  # kernel messages per code cell, widget messages too
+        self.cell_seconds: dict[int, float] = {}
         self.broken: str | None = (
             None  # why recording failed: nbval's run goes on, nothing is written
         )
@@ -72,6 +83,7 @@ class _Recorder:
             self.msg_id = parent.get("msg_id")
         if self.msg_id is None or parent.get("msg_id") != self.msg_id:
             return
+        self.messages[self.cell] = self.messages.get(self.cell, 0) + 1
         cell = self.code[self.cell]
         try:
             self.client.process_message(msg, cell, self.index[id(cell)])
@@ -93,7 +105,10 @@ class _Recorder:
                 if out.output_type == "execute_result":
                     out.execution_count = count
         self.client.set_widgets_metadata()
-        self.nb.metadata["gan_book"] = {"executed_s": round(self.seconds, 1)}
+        self.nb.metadata["gan_book"] = {
+            "executed_s": round(self.seconds, 1),
+            "messages": max(self.messages.values(), default=0),  # the most any one cell sent
+        }
         nbformat.validate(self.nb)
         EXECUTED.mkdir(parents=True, exist_ok=True)
         out = EXECUTED / self.path.name
@@ -119,6 +134,29 @@ class ExercisesBegin(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.path.stem}: names before the exercises"
+
+
+class OutputStaysSmall(pytest.Item):
+    """Every cell sent few kernel messages for its run time; the chapter's outputs are small."""
+
+    recorder: _Recorder
+
+    def runtest(self):
+        rec, name = self.recorder, self.parent.path.stem
+        flooded = [
+            f"code cell {cell}: {n} messages in {rec.cell_seconds.get(cell, 0):.0f} s"
+            for cell, n in sorted(rec.messages.items())
+            if n > MESSAGES_FREE + MESSAGES_PER_S * rec.cell_seconds.get(cell, 0)
+        ]
+        assert not flooded, (
+            f"{name}: cells flooded the kernel (allowed: {MESSAGES_FREE} messages + "
+            f"{MESSAGES_PER_S} per second): {flooded}"
+        )
+        size = sum(len(json.dumps(out)) for cell in rec.code for out in cell.outputs)
+        assert size <= OUTPUT_BYTES, f"{name}: {size:,} bytes of outputs (at most {OUTPUT_BYTES:,})"
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.path.stem}: output stays small"
 
 
 class StudentVersion(pytest.Item):
@@ -244,6 +282,9 @@ class ChapterRuns:
                 if cell is first:
                     ordered.append(ExercisesBegin.from_parent(file, name="exercises begin"))
                 ordered.append(cell)
+            small = OutputStaysSmall.from_parent(file, name="output stays small")
+            small.recorder = recorder
+            ordered.append(small)
             if first is not None:
                 ordered.append(StudentVersion.from_parent(file, name="student version"))
         items[:] = ordered + others
@@ -260,6 +301,7 @@ class ChapterRuns:
         outcome = yield
         if recorder is not None:
             recorder.seconds += time.perf_counter() - start
+            recorder.cell_seconds[item.cell_num] = time.perf_counter() - start
             if outcome.excinfo is None:
                 recorder.passed.add(item.cell_num)
             recorder.cell = None
