@@ -280,9 +280,11 @@ def fit_discriminator(
     ``p_g`` is a distribution, a tensor of samples or a frozen ``Generator`` (for a population
     D: a population G of the same size, or one Generator that every member learns against).
     Returns −V on each step's minibatch, a CPU tensor of shape ``(steps,)``, or ``(N, steps)`` for
-    a population; it falls towards −C(G). D, and a generator given as ``p_g``, are moved to
-    ``device`` (default: cuda → mps → cpu). With ``seed`` the run draws from its own seeded
-    random stream and leaves the caller's as it was.
+    a population; it falls towards −C(G). A single D whose loss overflows raises ValueError; in a
+    population only that member's row turns NaN (from the step it diverged on: its parameters are
+    no longer meaningful) and the others go on, unless every member diverged. D, and a generator
+    given as ``p_g``, are moved to ``device`` (default: cuda → mps → cpu). With ``seed`` the run
+    draws from its own seeded random stream and leaves the caller's as it was.
     """
     settings = Settings(batch_size=batch_size, lr=lr, optimizer=optimizer)
     steps = _int_at_least("steps", steps, 0)
@@ -329,14 +331,20 @@ def _fit_discriminator(D, p_data, p_g, settings, steps, members, device) -> torc
         fake = fakes()  # (drawn before the real minibatch, as it always was)
         losses[step] = discriminator_step(D, opt_d, real.next(), fake, two_passes)[0]
     losses = losses.cpu().movedim(0, -1).contiguous()
-    if not torch.isfinite(losses).all():
-        bad = (~torch.isfinite(losses)).nonzero()[0].tolist()
-        where = f"at step {bad[-1] + 1}" + (f" for member {bad[0]}" if members else "")
-        raise ValueError(
-            f"D's loss diverged {where}; try a smaller lr "
-            f"(now {settings.lr:g}; e.g. lr={settings.lr / 10:g})"
-        )
-    return losses
+    finite = torch.isfinite(losses)
+    if finite.all():
+        return losses
+    advice = f"try a smaller lr (now {settings.lr:g}; e.g. lr={settings.lr / 10:g})"
+    if members is None:
+        step = int((~finite).nonzero()[0]) + 1
+        raise ValueError(f"D's loss diverged at step {step}; {advice}")
+    # A population goes on: members are independent (each reads only its own slice of every
+    # weight), so one whose loss overflowed harms no other; its row is NaN from that step on.
+    first_bad = torch.where(finite.all(-1), steps, (~finite).int().argmax(-1))
+    if (first_bad < steps).all():
+        raise ValueError(f"D's loss diverged for every member of the population; {advice}")
+    after = torch.arange(steps) >= first_bad[:, None]
+    return losses.masked_fill(after, float("nan"))
 
 
 @torch.enable_grad()

@@ -235,6 +235,28 @@ def test_fit_discriminator_population_approaches_d_star_member_by_member():
     assert fit_discriminator(D_pop, p_data, one_g, steps=3, device="cpu").shape == (5, 3)
 
 
+def test_fit_discriminator_marks_a_diverged_member_and_the_others_go_on():
+    p_data, p_g = Gaussian(0.0, 1.0), Gaussian(1.0, 1.0)
+    torch.manual_seed(0)
+    healthy = [Discriminator(1, hidden=(8,)) for _ in range(3)]
+    broken = copy.deepcopy(healthy)
+    with torch.no_grad():  # member 1's logits overflow at once
+        for p in broken[1].parameters():
+            p.mul_(1e30)
+    kw = {"steps": 40, "batch_size": 64, "lr": 0.05, "seed": 3, "device": "cpu"}
+    D_ok, D_bad = Population(healthy), Population(broken)
+    fit_discriminator(D_ok, p_data, p_g, **kw)
+    losses = fit_discriminator(D_bad, p_data, p_g, **kw)
+    assert torch.isnan(losses[1]).all()  # diverged at step 1: NaN from there on
+    assert torch.isfinite(losses[[0, 2]]).all()
+    for i in (0, 2):  # the same draws as the healthy run, and the same training: untouched
+        assert torch.allclose(_flat(D_bad.member(i)), _flat(D_ok.member(i)), atol=1e-6)
+    with pytest.raises(ValueError, match=r"diverged for every member.*smaller lr"):
+        fit_discriminator(Population([broken[1], copy.deepcopy(broken[1])]), p_data, p_g, **kw)
+    with pytest.raises(ValueError, match=r"diverged at step 1; try a smaller lr"):
+        fit_discriminator(copy.deepcopy(broken[1]), p_data, p_g, **kw)
+
+
 @pytest.mark.parametrize(
     ("make", "match"),
     [
