@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import math
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -223,7 +225,7 @@ def explorer_animation(
     JavaScript) and the traced values, one list per curve, for the caller's checks.
     """
     import matplotlib.pyplot as plt  # only here: ganlib needs no matplotlib
-    from matplotlib.animation import FuncAnimation
+    from matplotlib.animation import HTMLWriter
 
     if len(path) == 0:
         raise ValueError("path is empty: give one tuple of explore's arguments per frame")
@@ -252,7 +254,18 @@ def explorer_animation(
         if len(traced[i]) > 1:
             right.legend(loc="best")
 
-    html = FuncAnimation(fig, frame, frames=len(path)).to_jshtml(fps=fps, default_mode="once")
+    # What FuncAnimation(...).to_jshtml() writes, drawn a third as often: it renders each frame
+    # three times (draw, draw_idle, savefig), each with a fresh constrained layout. Here each
+    # frame is drawn once, and the layout of the first frame is kept (the axes do not move).
+    writer = HTMLWriter(fps=fps, embed_frames=True, default_mode="once")
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "animation.html"
+        with writer.saving(fig, page, dpi=fig.dpi):
+            for i in range(len(path)):
+                frame(i)
+                writer.grab_frame()
+                fig.set_layout_engine("none")  # after the first frame: keep its layout
+        html = page.read_text()
     plt.close(fig)
     names = list(traced[0])
     return html, {name: [traced[i][name] for i in range(len(path))] for name in names}
