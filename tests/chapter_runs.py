@@ -136,6 +136,15 @@ class ExercisesBegin(pytest.Item):
         return self.path, None, f"{self.parent.path.stem}: names before the exercises"
 
 
+def flooded_cells(messages: dict[int, int], seconds: dict[int, float]) -> list[str]:
+    """The code cells that sent more kernel messages than their run time allows."""
+    return [
+        f"code cell {cell}: {n} messages in {seconds.get(cell, 0):.0f} s"
+        for cell, n in sorted(messages.items())
+        if n > MESSAGES_FREE + MESSAGES_PER_S * seconds.get(cell, 0)
+    ]
+
+
 class OutputStaysSmall(pytest.Item):
     """Every cell sent few kernel messages for its run time; the chapter's outputs are small."""
 
@@ -143,11 +152,7 @@ class OutputStaysSmall(pytest.Item):
 
     def runtest(self):
         rec, name = self.recorder, self.parent.path.stem
-        flooded = [
-            f"code cell {cell}: {n} messages in {rec.cell_seconds.get(cell, 0):.0f} s"
-            for cell, n in sorted(rec.messages.items())
-            if n > MESSAGES_FREE + MESSAGES_PER_S * rec.cell_seconds.get(cell, 0)
-        ]
+        flooded = flooded_cells(rec.messages, rec.cell_seconds)
         assert not flooded, (
             f"{name}: cells flooded the kernel (allowed: {MESSAGES_FREE} messages + "
             f"{MESSAGES_PER_S} per second): {flooded}"

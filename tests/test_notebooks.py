@@ -67,3 +67,15 @@ def test_readme_lists_every_chapter_with_its_measured_time():
         rows = [line for line in readme.splitlines() if line.startswith(f"| `{path.stem}` |")]
         assert len(rows) == 1, f"README's chapter table has no row for {path.stem}"
         assert re.search(r"\| \d+(\.\d)? s \|$", rows[0]), f"{path.stem}: no CPU time in README"
+
+
+def test_a_progress_bar_redrawing_ten_times_a_second_floods_the_kernel():
+    from chapter_runs import flooded_cells
+
+    # ganlib's bar: 2 redraws a second, ~2.5 widget messages each (chapter 7 measured ~4/s);
+    # tqdm's default (0.1 s) would redraw ten times a second.
+    seconds = {3: 300.0}
+    assert flooded_cells({3: int(300 * 2 * 2.5) + 20}, seconds) == []
+    assert flooded_cells({3: int(300 * 10 * 2.5)}, seconds) == [
+        "code cell 3: 7500 messages in 300 s"
+    ]
