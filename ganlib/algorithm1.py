@@ -71,6 +71,8 @@ class Settings:
     ``k`` steps of D per step of G on minibatches of m = ``batch_size``; G descends ``loss``;
     ``optimizer`` "sgd" (momentum 0.5, lr 0.05 unless given) or "adam" (β1 = 0.5, lr 2e-4);
     ``schedule="paper"`` is the original code's SGD schedule (lr from 0.1 unless given).
+    ``g_lr`` is G's learning rate where it differs from D's (the paper uses one lr for both;
+    two-timescale training, Heusel et al. 2017, gives G a smaller one); None: ``lr``.
     """
 
     k: int = 1
@@ -79,6 +81,7 @@ class Settings:
     lr: float | None = None
     optimizer: Literal["sgd", "adam"] = "sgd"
     schedule: Schedule = "constant"
+    g_lr: float | None = None
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -99,13 +102,16 @@ class Settings:
         lr = self.lr
         if lr is None:  # the original code starts its schedule at 0.1
             lr = 0.1 if self.schedule == "paper" else DEFAULT_LR[self.optimizer]
-        if (
-            isinstance(lr, bool)
-            or not isinstance(lr, int | float)
-            or not (math.isfinite(lr) and lr > 0)
-        ):
-            raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+        g_lr = lr if self.g_lr is None else self.g_lr
+        for name, value in (("lr", lr), ("g_lr", g_lr)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (math.isfinite(value) and value > 0)
+            ):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
         object.__setattr__(self, "lr", float(lr))
+        object.__setattr__(self, "g_lr", float(g_lr))
 
 
 @dataclass
@@ -360,6 +366,7 @@ def train(
     lr: float | None = None,
     optimizer: Literal["sgd", "adam"] = "sgd",
     schedule: Schedule = "constant",
+    g_lr: float | None = None,
     seed: int | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
@@ -379,7 +386,9 @@ def train(
     update. The constant 0.05 was measured on the book's 1-D Gaussians. ``schedule="paper"``
     (SGD only) runs that code's schedule instead: lr (default 0.1) divided by 1.000004 per step,
     momentum 0.5 → 0.7 from epoch 1 to 250 (an epoch is one pass over tensor data, or 50,000
-    samples). These settings are a :class:`Settings`, checked before anything runs.
+    samples). ``g_lr`` gives G a learning rate of its own (default: ``lr``; with the paper's
+    schedule, G's follows it in proportion). These settings are a :class:`Settings`, checked
+    before anything runs.
 
     G and D are moved to ``device`` (default: cuda → mps → cpu) and trained in place. Given two
     :class:`~ganlib.population.Population` s of N, the N members train side by side, each on
@@ -396,7 +405,13 @@ def train(
     ``steps`` in total, exactly as an uninterrupted run would have.
     """
     settings = Settings(
-        k=k, batch_size=batch_size, loss=loss, lr=lr, optimizer=optimizer, schedule=schedule
+        k=k,
+        batch_size=batch_size,
+        loss=loss,
+        lr=lr,
+        optimizer=optimizer,
+        schedule=schedule,
+        g_lr=g_lr,
     )
     steps = _int_at_least("steps", steps, 0)
     checkpoint_every = _int_at_least("checkpoint_every", checkpoint_every, 0)
@@ -442,7 +457,7 @@ class _Run:
         G.to(self.device).train()
         D.to(self.device).train()
         batches = Minibatches(self.data, s.batch_size, G.out_dim, self.device, self.members)
-        opt_g = make_optimizer(s.optimizer, G.parameters(), s.lr, self.device)
+        opt_g = make_optimizer(s.optimizer, G.parameters(), s.g_lr, self.device)
         opt_d = make_optimizer(s.optimizer, D.parameters(), s.lr, self.device)
         self.batches, self.opt_g, self.opt_d = batches, opt_g, opt_d
         two_passes = _has_dropout(D)
@@ -468,7 +483,8 @@ class _Run:
         epoch_size = PAPER_EPOCH if batches.examples is None else len(batches.examples)
         for step in range(start, steps):
             if s.schedule == "paper":
-                set_schedule((opt_d, opt_g), *paper_schedule(step, s.lr, epoch_size, s.batch_size))
+                set_schedule((opt_d,), *paper_schedule(step, s.lr, epoch_size, s.batch_size))
+                set_schedule((opt_g,), *paper_schedule(step, s.g_lr, epoch_size, s.batch_size))
             self.stats[step] = iteration(
                 G, D, batches, opt_d=opt_d, opt_g=opt_g, settings=s, two_passes=two_passes
             )
@@ -578,6 +594,7 @@ class _Run:
             path, self.G, self.D, opt_g=self.opt_g, opt_d=self.opt_d, map_location=self.device
         )
         saved = {"schedule": "constant", **state["config"]}  # files from before schedules
+        saved.setdefault("g_lr", saved.get("lr"))  # files from before G had an lr of its own
         now = dataclasses.asdict(self.settings)
         changed = {key: (saved.get(key), v) for key, v in now.items() if saved.get(key) != v}
         if changed:

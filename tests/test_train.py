@@ -347,7 +347,7 @@ def test_paper_schedule_is_the_original_codes():
     assert paper_schedule(10**8, 0.1, 50_000, 100)[0] == 1e-6
 
 
-def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed):
+def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed, g_lr=None):
     from ganlib.algorithm1 import paper_schedule
     from ganlib.losses import discriminator_loss, generator_loss
 
@@ -362,9 +362,9 @@ def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed):
         opt_d = torch.optim.SGD(D.parameters(), lr=lr, momentum=0.5)
         perm, cursor = None, len(data)
         for step in range(steps):
-            for opt in (opt_d, opt_g):
+            for opt, start in ((opt_d, lr), (opt_g, lr if g_lr is None else g_lr)):
                 for group in opt.param_groups:
-                    group["lr"], group["momentum"] = paper_schedule(step, lr, len(data), batch)
+                    group["lr"], group["momentum"] = paper_schedule(step, start, len(data), batch)
             with torch.no_grad():
                 fake = G(G.sample_latent(batch))
             if cursor + batch > len(data):
@@ -411,3 +411,31 @@ def test_the_progress_bar_redraws_at_most_twice_a_second(capsys):
     seconds = time.perf_counter() - start
     redraws = capsys.readouterr().err.count("\r")
     assert redraws <= seconds / 0.5 + 3, (redraws, seconds)
+
+
+def test_g_lr_gives_g_its_own_learning_rate():
+    # Two timescales: G's lr follows the paper's schedule from its own start, D's from lr.
+    data = torch.rand(60, 1)
+    kw = {"steps": 100, "batch_size": 30, "lr": 0.2, "seed": 3, "device": "cpu", "progress": False}
+    G, D = _players()
+    train(G, D, data, schedule="paper", g_lr=0.04, **kw)
+    G_hand, D_hand = _hand_loop_with_paper_schedule(data, 100, 30, 0.2, 3, g_lr=0.04)
+    assert torch.allclose(_params(G, D), _params(G_hand, D_hand), atol=1e-6)
+    G_one, D_one = _hand_loop_with_paper_schedule(data, 100, 30, 0.2, 3)
+    assert not torch.allclose(_params(G_one, D_one), _params(G_hand, D_hand), atol=1e-4)
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, float("nan"), True, "0.1"])
+def test_bad_g_lr_is_named(bad):
+    G, D = _players()
+    with pytest.raises(ValueError, match=r"g_lr must be a finite number > 0"):
+        train(G, D, torch.rand(60, 1), steps=1, g_lr=bad, progress=False, device="cpu")
+
+
+def test_resume_refuses_another_g_lr(tmp_path):
+    path = tmp_path / "run.pt"
+    G, D = _players()
+    kw = {"steps": 4, "batch_size": 30, "progress": False, "device": "cpu"}
+    train(G, D, torch.rand(60, 1), checkpoint=path, **kw)
+    with pytest.raises(ValueError, match=r"other settings.*g_lr"):
+        train(G, D, torch.rand(60, 1), resume=path, g_lr=0.01, **{**kw, "steps": 8})

@@ -3,8 +3,9 @@
 Usage: python -m tools.digits_settings [--seeds 0,1] [--steps 5000]
 
 Chapter 7 trains the paper's networks on scikit-learn's 8×8 digits with a generator narrowed to
-256 hidden units and the original code's SGD schedule. This runs that setting and the two it
-rejected, the paper's full 1200-unit G and Adam (β1 = 0.5, lr 2e-4, the DCGAN recipe), each for
+256 hidden units and the original code's SGD schedule. This runs that setting and three others,
+the paper's full 1200-unit G, Adam (β1 = 0.5, lr 2e-4, the DCGAN recipe) and ganlib's default
+SGD (lr 0.05, momentum 0.5, constant), each for
 the same number of steps, and prints for each: seconds, k-NN precision and recall against the 300
 test digits (k = 3), and how many of the ten digit labels get ≥ 2% of 1,000 samples (labels by
 nearest training image). A collapsed run has few labels and recall near 0. The figures are in
@@ -26,6 +27,7 @@ SETTINGS = {  # name: (G width, train keywords)
     "chapter 7: G 256, SGD paper schedule": (256, {"optimizer": "sgd", "schedule": "paper"}),
     "G 1200 (the paper's), SGD paper schedule": (1200, {"optimizer": "sgd", "schedule": "paper"}),
     "G 256, Adam 2e-4 β1 0.5": (256, {"optimizer": "adam"}),
+    "G 256, ganlib's default SGD (lr 0.05, momentum 0.5)": (256, {"optimizer": "sgd"}),
 }
 
 
