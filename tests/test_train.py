@@ -439,3 +439,16 @@ def test_resume_refuses_another_g_lr(tmp_path):
     train(G, D, torch.rand(60, 1), checkpoint=path, **kw)
     with pytest.raises(ValueError, match=r"other settings.*g_lr"):
         train(G, D, torch.rand(60, 1), resume=path, g_lr=0.01, **{**kw, "steps": 8})
+
+
+def test_a_checkpoint_from_before_g_lr_resumes(tmp_path):
+    # Files written before Settings had g_lr hold no such key: G's lr was D's, and still is.
+    path = tmp_path / "old.pt"
+    G, D = _players()
+    kw = {"batch_size": 30, "progress": False, "device": "cpu", "seed": 1}
+    train(G, D, torch.rand(60, 1), steps=4, checkpoint=path, **kw)
+    state = torch.load(path, weights_only=False)
+    del state["config"]["g_lr"]
+    torch.save(state, path)
+    history = train(G, D, torch.rand(60, 1), steps=8, resume=path, **kw)
+    assert len(history) == 8
