@@ -294,7 +294,7 @@ def check_discriminator_loss(
 
 
 def check_jensen_shannon(jsd: Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]) -> str:
-    """JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2, in nats  (Thm. 1): checks ``jsd(p, q)``.
+    """JSD(p ‖ q) = ½ KL(p ‖ M) + ½ KL(q ‖ M), M = (p + q)/2, in nats  (Thm. 1): checks ``jsd(p, q)``.
 
     ``p`` and ``q`` are probability vectors over the same outcomes (non-negative, summing to 1,
     possibly with zeros); ``jsd`` returns one number.

@@ -113,14 +113,42 @@ def interpolate(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int) ->
 
 
 def show_grid(
-    ax, images: torch.Tensor, shape: tuple[int, int], ncols: int, *, title: str | None = None
+    ax,
+    images: torch.Tensor,
+    shape: tuple[int, int],
+    ncols: int,
+    *,
+    title: str | None = None,
+    outline: int | None = None,
 ) -> torch.Tensor:
     """Draw :func:`image_grid` on ``ax``: bright ink on a dark ground as in the paper's figures,
-    tiles parted by grey lines. Returns the tiled picture."""
+    tiles parted by grey lines; ``outline`` draws a yellow frame around that column of tiles
+    (Figure 2 outlines its nearest training images so). Returns the tiled picture."""
     picture = image_grid(images, shape, ncols, pad=1, fill=0.5)
     ax.imshow(picture.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
+    if outline is not None:
+        if isinstance(outline, bool) or not isinstance(outline, int) or not 0 <= outline < ncols:
+            raise ValueError(f"outline must be a column index in [0, {ncols}), got {outline!r}")
+        from matplotlib.patches import Rectangle  # here: importing ganlib never imports matplotlib
+
+        w = shape[1]
+        # A tile's pixels span [left - 0.5, left + w - 0.5] in imshow's coordinates; the frame
+        # sits on the grey lines either side of the column.
+        left = outline * (w + 1)
+        ax.add_patch(
+            Rectangle(
+                (left - 0.5, -0.5),
+                w + 2,
+                picture.shape[0],
+                fill=False,
+                edgecolor="yellow",
+                lw=2,
+                clip_on=False,  # the last column's right edge is the axes' edge ...
+                zorder=3,  # ... and its frame is drawn over the spines
+            )
+        )
     if title:
         ax.set_title(title)
     return picture

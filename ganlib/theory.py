@@ -104,7 +104,7 @@ def virtual_criterion(p_data: GaussianMixture, p_g: GaussianMixture) -> float:
 
 
 def jensen_shannon(p: GaussianMixture, q: GaussianMixture) -> float:
-    """JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2, in nats; in [0, log 2]  (Thm. 1)."""
+    """JSD(p ‖ q) = ½ KL(p ‖ M) + ½ KL(q ‖ M), M = (p + q)/2, in nats; in [0, log 2]  (Thm. 1)."""
     x = _grid(p, q, points_per_std=40)
     lp, lq = _log_probs(p, x), _log_probs(q, x)
     lm = torch.logaddexp(lp, lq) - math.log(2.0)

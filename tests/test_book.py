@@ -13,6 +13,8 @@ def test_intro_and_notation(site):
     page = (site / "book" / "intro.html").read_text()
     assert (site / "index.html").exists()
     assert "Notation" in page and "p_z(z)" in page
+    # Readers arriving with the twelve questions find the FAQ from the first page.
+    assert re.search(r'<a class="reference internal" href="faq\.html">', page), "no link to the FAQ"
 
 
 def test_chapter_1_has_maths_figures_and_the_animation(site):

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from ganlib import Generator
-from ganlib.images import image_grid, interpolate, nearest_neighbours, with_neighbours
+from ganlib.images import image_grid, interpolate, nearest_neighbours, show_grid, with_neighbours
 
 
 def test_nearest_neighbours_against_brute_force():
@@ -28,6 +28,28 @@ def test_image_grid_places_each_tile():
     assert torch.equal(picture[1:3, 5:8], images[1].reshape(2, 3))
     assert torch.equal(picture[7:9, 1:4], images[4].reshape(2, 3))
     assert (picture[7:9, 5:8] == -1).all()  # the missing sixth tile stays fill
+
+
+def test_show_grid_outlines_one_column_of_tiles():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    images = torch.zeros(6, 2 * 3)  # two rows of three 2×3 tiles; column 1 bright, the rest dark
+    images[[1, 4]] = 1.0
+    fig, ax = plt.subplots()
+    picture = show_grid(ax, images, (2, 3), ncols=3, outline=1)
+    (frame,) = ax.patches
+    x0, y0 = frame.get_xy()
+    x1, y1 = x0 + frame.get_width(), y0 + frame.get_height()
+    ys, xs = torch.nonzero(picture == 1.0, as_tuple=True)  # pixel centres of the bright tiles
+    assert x0 < xs.min() - 0.5 and xs.max() + 0.5 < x1 and y0 <= ys.min() and ys.max() <= y1
+    _, dark_xs = torch.nonzero(picture == 0.0, as_tuple=True)  # the other tiles: outside
+    assert ((dark_xs + 0.5 <= x0) | (dark_xs - 0.5 >= x1)).all()
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"outline must be a column index in \[0, 3\), got 3"):
+        show_grid(ax, images, (2, 3), ncols=3, outline=3)
 
 
 def test_with_neighbours_appends_the_nearest_training_image():
