@@ -89,6 +89,9 @@ MEASURE = """() => {
       .map(i => i.src.slice(0, 80)),
     wide: code.filter(e => e.scrollWidth > e.clientWidth + 1)
       .map(e => e.innerText.split('\\n').reduce((a, b) => a.length > b.length ? a : b)),
+    wideOutput: Array.from(document.querySelectorAll('div.cell_output pre'))
+      .filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => e.innerText.split('\\n').reduce((a, b) => a.length > b.length ? a : b)),
     animations: document.querySelectorAll('div.animation').length,
   };
 }"""
@@ -178,6 +181,9 @@ def test_every_animation_steps_when_clicked(visits):
 def test_code_cells_fit_the_column(visits):
     for rel, seen in visits.items():
         assert not seen["wide"], f"{rel} at {WIDTH} px: cells scroll sideways: {seen['wide']}"
+        assert not seen["wideOutput"], (
+            f"{rel} at {WIDTH} px: printed output scrolls sideways: {seen['wideOutput']}"
+        )
 
 
 def test_colab_and_download_buttons_open_this_chapter(site, visits):
