@@ -4,6 +4,7 @@
 #               executed once, two at a time), the book built from those runs, then the site
 #               tested offline in headless Chromium; each step prints its time
 #   make unit   the unit tests alone (under a minute)
+# For instructors: make student (the student versions), make grade SUBMISSIONS=folder (grades.csv).
 # For chapter authors: make notebooks (store outputs), make timings, make seeds, make format;
 # make bench times ganlib.train against a plain training loop, a population of GANs against runs
 # one at a time, and the Parzen estimate (benchmarks/RESULTS.md); make gpu-check is the prepared check for a machine with a GPU.
@@ -26,8 +27,8 @@ COLAB := .venv-colab
 COLAB_PACKAGES := torch numpy matplotlib ipywidgets sympy scipy tqdm ipykernel
 COLAB_KERNEL := gan-book-colab
 
-.PHONY: book test unit format clean notebooks timings seeds bench gpu-check student colab-kernel \
-	chromium repository
+.PHONY: book test unit format clean notebooks timings seeds bench gpu-check student grade \
+	colab-kernel chromium repository
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,8 +59,8 @@ test: $(STAMP) colab-kernel chromium _build/.cache-stamp
 	$(STEP) "website tests" 900 -- $(BIN)/python -m pytest -m site tests/test_book.py \
 		tests/test_browser.py
 
-unit: $(STAMP)  # the unit tests alone: no chapter executed, no website
-	$(BIN)/python -m pytest -m "not site" tests
+unit: $(STAMP)  # the unit tests alone: no chapter executed, no grading round trip, no website
+	$(BIN)/python -m pytest -m "not site and not coursework" tests
 
 $(COLAB)/.installed: requirements.txt
 	rm -rf $(COLAB)
@@ -96,7 +97,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf _build .pytest_cache student $(COLAB)
+	rm -rf _build .pytest_cache student grades.csv feedback $(COLAB)
 
 notebooks: $(STAMP)  # re-execute the chapters natively and store the outputs that nbval compares
 	$(BIN)/python -m tools.refresh_notebooks $(CHAPTERS)
@@ -115,5 +116,11 @@ bench: $(STAMP)  # ganlib.train against a plain loop; populations against runs o
 gpu-check: $(STAMP)  # on a GPU: unit tests, CPU = GPU theory, every chapter, the benchmark
 	$(BIN)/python -m tools.gpu_check
 
-student: $(STAMP)  # the student version of every chapter in student/: no solutions, no outputs
+student: $(STAMP)  # the student version of every chapter in student/: nbgrader's release, made without it
 	$(BIN)/python -m tools.student_version --out student $(CHAPTERS)
+
+# Students' notebooks graded without nbgrader, one fresh kernel and process per submission, with
+# time and memory limits: it runs code students wrote, so run it in a throwaway container or VM.
+OUT ?= grades.csv
+grade: $(STAMP)  # make grade SUBMISSIONS=folder [OUT=grades.csv]: one CSV row per submission
+	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --out "$(OUT)"

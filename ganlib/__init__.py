@@ -4,13 +4,13 @@ One module per idea of the paper: ``distributions`` (p_data), ``models`` (G and 
 ``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``algorithm1``
 (Algorithm 1: ``train``), ``population`` (N independent players trained at once), ``data``
 (digits and MNIST), ``metrics`` (distances, Parzen log-likelihood: Table 1), ``figures``
-(Figure 1), ``images`` (Figures 2 and 3), ``checkpoint`` and ``checks`` (feedback on exercises);
+(Figure 1), ``images`` (Figures 2 and 3), ``checkpoint``, and ``coursework`` (feedback on the exercises, not part of the paper);
 ``runtime`` holds how a run executes (its random stream, its CPU threads).
 """
 
 from . import (
     algorithm1,
-    checks,
+    coursework,
     data,
     distributions,
     figures,
@@ -57,7 +57,7 @@ __all__ = [
     "TrainingDiverged",
     "algorithm1",
     "animate_figure1",
-    "checks",
+    "coursework",
     "data",
     "default_device",
     "discriminator_loss",

@@ -221,7 +221,7 @@ def _heading(cells) -> int:
 
 def _check_no_solution_left(instructor, student, name: str) -> None:
     start_i, start_s = _heading(instructor.cells), _heading(student.cells)
-    before = [c.source for c in instructor.cells[:start_i] if not sv.is_written_solution(c)]
+    before = [c.source for c in instructor.cells[:start_i]]
     assert before == [c.source for c in student.cells[:start_s]], (
         f"{name}: the student version changes cells before the exercises (nbval ran the originals)"
     )
@@ -233,7 +233,11 @@ def _check_no_solution_left(instructor, student, name: str) -> None:
         ":::{solution}",
     ):
         assert marker not in text, f"{name}: {marker!r} is in the student version"
-    assert not any(sv.is_written_solution(c) for c in student.cells), name
+    written = {c.source for c in instructor.cells if sv.is_written_solution(c)}
+    assert not written & {c.source for c in student.cells}, f"{name}: a written solution is left"
+    for cell in student.cells:
+        if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+            assert cell.source == sv.TEXT_STUB, f"{name}: an answer cell is not {sv.TEXT_STUB!r}"
     blocks = [b for c in instructor.cells if c.cell_type == "code" for b in _solutions(c.source)]
     for block in blocks:
         assert block not in text, f"{name}: a solution is still in the student version:\n{block}"

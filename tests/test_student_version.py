@@ -1,5 +1,7 @@
 """tools/student_version.py: solutions out, hidden tests out, nothing else touched."""
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import ganlib
 from tools import student_version as sv
 from tools.chapters import chapters
 
@@ -26,22 +29,33 @@ check_value_function(my_v)
 assert abs(my_v(torch.tensor([0.5]), torch.tensor([0.5])) + 1.386) < 1e-3
 ### END HIDDEN TESTS
 """
+CHECK = """\
+# The instructor's version checks the model answer here.
+### BEGIN HIDDEN TESTS
+assert abs(2 * math.log(0.5) + math.log(4)) < 1e-12
+### END HIDDEN TESTS"""
 
 
 def notebook():
     nb = nbformat.v4.new_notebook()
     ran = nbformat.v4.new_code_cell("x = 1", execution_count=1)
     ran.outputs = [nbformat.v4.new_output("stream", text="1\n")]
-    tagged = nbformat.v4.new_code_cell("plot_solution()")
-    tagged.metadata["tags"] = ["solution", "hide-input"]
+    experiment = nbformat.v4.new_code_cell("plot_solution()")
+    experiment.metadata["tags"] = ["solution", "hide-input"]
     nb.cells = [
         nbformat.v4.new_markdown_cell("# 1. Title"),
         ran,
-        nbformat.v4.new_markdown_cell(":::{exercise} Derive V at D = ½\n:label: ex-a\n:::"),
+        nbformat.v4.new_markdown_cell(
+            "## Exercises\n\n:::{exercise} Derivation: V at D = ½\n:label: ex-a\n:::"
+        ),
         nbformat.v4.new_markdown_cell(":::{solution} ex-a\n:class: dropdown\nlog ½ + log ½\n:::"),
+        nbformat.v4.new_code_cell(CHECK),
+        nbformat.v4.new_markdown_cell(":::{exercise} Implementation: V\n:label: ex-b\n:::"),
         nbformat.v4.new_code_cell(EXERCISE),
         nbformat.v4.new_code_cell(TESTS),
-        tagged,
+        nbformat.v4.new_markdown_cell(":::{exercise} Experiment: V by sampling\n:label: ex-c\n:::"),
+        experiment,
+        nbformat.v4.new_markdown_cell(":::{solution} ex-c\n:class: dropdown\nabout 0.3\n:::"),
     ]
     return nb
 
@@ -49,17 +63,21 @@ def notebook():
 def test_student_version():
     student = sv.student_version(notebook(), "ch")
     sources = [c.source for c in student.cells]
-    assert len(student.cells) == 5  # the written solution and the tagged cell are gone
+    assert len(student.cells) == 11  # every cell stays, as in nbgrader's release
     assert sources[0] == "# 1. Title" and sources[1] == "x = 1"
-    assert sources[2].startswith(":::{exercise}")
-    assert sources[3] == (
-        'def my_v(d_real, d_fake):\n    """V(D, G) on a minibatch."""\n    raise NotImplementedError'
+    assert sources[3] == sources[10] == "YOUR ANSWER HERE"  # the written answers' places
+    assert sources[4] == "# The instructor's version checks the model answer here."
+    assert sources[6] == (
+        'def my_v(d_real, d_fake):\n    """V(D, G) on a minibatch."""\n'
+        "    # YOUR CODE HERE\n    raise NotImplementedError()"
     )
-    assert sources[4] == "check_value_function(my_v)"
+    assert sources[7] == "check_value_function(my_v)"
+    assert sources[9] == "# YOUR CODE HERE\nraise NotImplementedError()"  # the experiment's code
     assert student.cells[1].outputs == [] and student.cells[1].execution_count is None
     joined = "\n".join(sources)
     assert "torch.log" not in joined and "HIDDEN" not in joined and "SOLUTION" not in joined
     assert "log ½ + log ½" not in joined and "plot_solution" not in joined
+    assert "math.log(4)" not in joined and "about 0.3" not in joined
 
 
 def test_instructor_version_untouched():
@@ -67,6 +85,17 @@ def test_instructor_version_untouched():
     before = nbformat.writes(nb)
     sv.student_version(nb, "ch")
     assert nbformat.writes(nb) == before
+
+
+def test_an_implementation_asks_for_no_prose():
+    # Issue 23: a written solution under an implementation became a 1-point "YOUR ANSWER HERE"
+    # cell that asked for prose nobody requested; its explanation belongs in the code.
+    nb = notebook()
+    nb.cells.insert(
+        8, nbformat.v4.new_markdown_cell(":::{solution} ex-b\n:class: dropdown\nx\n:::")
+    )
+    with pytest.raises(ValueError, match="implementation's explanation goes in its solution"):
+        sv.mark_for_nbgrader(nb, "01_ch")
 
 
 @pytest.mark.parametrize(
@@ -117,24 +146,35 @@ def test_chapter_ends_with_exercises(path):
     solutions = [
         c.source for c in nb.cells if c.cell_type == "markdown" and ":::{solution}" in c.source
     ]
-    for label in labels:  # every exercise has a written solution, folded on the website
+    kinds = dict(zip(labels, (t.split(":", 1)[0] for t in titles), strict=True))
+    for label, kind in kinds.items():
+        # A derivation and an experiment have one written answer, folded on the website; an
+        # implementation none (its explanation is in its solution code, folded too).
         ours = [s for s in solutions if s.lstrip().startswith(f":::{{solution}} {label}")]
-        assert len(ours) == 1 and ":class: dropdown" in ours[0], f"{path.stem}: {label}"
+        want = 0 if kind == "Implementation" else 1
+        assert len(ours) == want, f"{path.stem}: {label} has {len(ours)} written solutions"
+        assert all(":class: dropdown" in s for s in ours), f"{path.stem}: {label}"
     graded = [c for c in nb.cells if "### BEGIN SOLUTION" in c.get("source", "")]
     assert graded, f"{path.stem}: the implementation exercise has no ### BEGIN SOLUTION cell"
+    assert all("hide-input" in c.metadata.get("tags", []) for c in graded), path.stem
+    setup = [c for c in nb.cells[: sv.heading(nb)] if sv.SETUP_TAG in c.metadata.get("tags", [])]
+    assert setup, f"{path.stem}: no cell tagged {sv.SETUP_TAG} for grading to run first"
     # nbgrader's metadata (make notebooks sets it), so that nbgrader's own release clears every
     # solution: answer cells are cleared, hidden tests stripped from locked grade cells.
+    assert nb == sv.mark_for_nbgrader(nbformat.from_dict(nb), path.stem), "run make notebooks"
     for i, cell in enumerate(nb.cells):
         meta = cell.metadata.get("nbgrader")
         solution_text = sv.is_written_solution(cell) or "### BEGIN SOLUTION" in cell.source
         if solution_text:
             assert meta and meta["solution"] is True, f"{path.stem} cell {i}: run make notebooks"
         if "### BEGIN HIDDEN TESTS" in cell.source:
-            assert meta and meta["grade"] and meta["locked"] and meta["points"] > 0, i
+            assert meta and meta["grade"] and meta["locked"], (path.stem, i)
         if meta and meta["solution"]:
             assert solution_text, (
                 f"{path.stem} cell {i}: nbgrader would clear a cell with no answer"
             )
+    tests = [p for gid, p, auto in sv.points(nb) if gid.endswith("-tests")]
+    assert tests and all(p > 0 for p in tests), f"{path.stem}: implementation tests earn points"
     ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
     assert len(ids) == len(set(ids)), f"{path.stem}: grade_ids repeat"
 
@@ -147,8 +187,71 @@ def test_chapter_ends_with_exercises(path):
 def test_mark_for_nbgrader():
     nb = sv.mark_for_nbgrader(notebook(), "01_ch")
     meta = [c.metadata.get("nbgrader") for c in nb.cells]
-    assert meta[:3] == [None, None, None]  # prose, code and the exercise text stay as they are
-    assert meta[3]["grade_id"] == "ex-a-answer" and meta[3]["solution"] and meta[3]["points"] == 1
-    assert meta[4]["grade_id"] == "ch01-ex1" and meta[4]["solution"] and not meta[4]["grade"]
-    assert meta[5]["grade_id"] == "ch01-ex1-tests" and meta[5]["locked"] and meta[5]["points"] == 2
-    assert meta[6]["grade_id"] == "ch01-code1" and meta[6]["solution"]
+    assert meta[:3] == [None, None, None]  # prose, code and the prompts stay as they are
+    assert meta[3]["grade_id"] == "ex-a-answer" and meta[3]["solution"] and meta[3]["points"] == 3
+    assert meta[4]["grade_id"] == "ex-a-check" and meta[4]["locked"] and meta[4]["points"] == 0
+    assert meta[6]["grade_id"] == "ex-b" and meta[6]["solution"] and not meta[6]["grade"]
+    assert meta[7]["grade_id"] == "ex-b-tests" and meta[7]["locked"] and meta[7]["points"] == 3
+    assert meta[9]["grade_id"] == "ex-c-code" and meta[9]["solution"] and not meta[9]["grade"]
+    assert meta[10]["grade_id"] == "ex-c-answer" and meta[10]["points"] == 3
+    assert sv.points(nb) == [("ex-a-answer", 3, False), ("ex-a-check", 0, True),
+                             ("ex-b-tests", 3, True), ("ex-c-answer", 3, False)]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_hidden_tests_are_independent_of_ganlib(path):
+    """Issue 23: the hidden tests compared students' answers with the ganlib function that solves
+    the exercise, so calling it earned the points. They now compare with numpy, scipy or sums
+    written out."""
+    nb = nbformat.read(path, as_version=4)
+    imported = set()  # the names the chapter imports from ganlib
+    for cell in nb.cells[: sv.heading(nb)]:
+        if cell.cell_type == "code":
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ganlib"):
+                    imported |= {alias.asname or alias.name for alias in node.names}
+    assert imported, path.stem
+    # Inputs may be built with ganlib (ring(), Gaussian): what must not appear is a function of
+    # the modules that compute answers.
+    answers = (
+        "ganlib.theory",
+        "ganlib.losses",
+        "ganlib.metrics",
+        "ganlib.images",
+        "ganlib.algorithm1",
+    )
+    imported = {
+        n for n in imported if getattr(getattr(ganlib, n, None), "__module__", "") in answers
+    }
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade_id", "").endswith("-tests"):
+            continue
+        hidden = cell.source.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS")[0]
+        names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9.]*", hidden))
+        assert not any(n.startswith("ganlib") for n in names), (path.stem, meta["grade_id"])
+        assert not names & imported, (path.stem, meta["grade_id"], names & imported)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_students_are_not_told_the_solution_follows(path):
+    """Issue 23: the exercises' preamble said the solution follows right after, in the student
+    version too (where it does not)."""
+    student = sv.student_version(nbformat.read(path, as_version=4), path.stem)
+    text = " ".join(c.source.replace("\n", " ") for c in student.cells if c.cell_type == "markdown")
+    for phrase in ("follows right after", "stop reading", "stop there"):
+        assert phrase not in text, f"{path.stem}: {phrase!r} in the student version"
+
+
+def test_instructor_guide_points_table_matches_the_notebooks():
+    text = (ROOT / "book" / "instructor.md").read_text()
+    table = text.split("## Points", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
+    listed = dict(re.findall(r"(ex-[\w-]+): (\d+)", table))
+    actual = {}
+    for path in CHAPTERS:
+        for gid, pts, _ in sv.points(nbformat.read(path, as_version=4)):
+            if pts:
+                actual[gid.rsplit("-", 1)[0]] = str(pts)
+    assert listed == actual
+    total = sum(int(p) for p in actual.values())
+    assert f"{total} points in all" in text

@@ -2,22 +2,23 @@
 
 Usage: python -m tools.student_version [--out student] [chapter ...]
 
-The chapters are the instructor versions: exercises with their solutions and hidden tests, in
-nbgrader's markers so a course that uses nbgrader can import them as they are. The student
-version, made without nbgrader:
-  - in code cells, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` become one
-    ``raise NotImplementedError`` at the marker's indentation;
-  - the lines from ``### BEGIN HIDDEN TESTS`` to ``### END HIDDEN TESTS`` are removed;
-  - written solutions are removed: markdown cells that open a ``:::{solution}`` block, and code
-    cells tagged ``solution``;
+The chapters are the instructor versions: each ends with exercises (a derivation, an
+implementation, an experiment) whose model answers sit in the places a student's answers go.
+``mark_for_nbgrader`` (run on every chapter by `make notebooks`) gives those cells nbgrader's
+metadata, and the student version is what nbgrader's own release (`nbgrader
+generate_assignment`) makes of the chapter, cell for cell (a test runs both and compares):
+  - a written answer (a markdown cell opening ``:::{solution}``, for a derivation or an
+    experiment's findings) becomes ``YOUR ANSWER HERE``: a manually graded answer;
+  - an experiment's code (a code cell tagged ``solution``) becomes ``# YOUR CODE HERE`` and
+    ``raise NotImplementedError()``: an answer, graded with the findings;
+  - in an implementation, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` become
+    the same two lines at the marker's indentation: an autograded answer;
+  - the lines from ``### BEGIN HIDDEN TESTS`` to ``### END HIDDEN TESTS`` are removed from
+    the locked cells that hold them: an implementation's tests (its points), and the check of
+    a derivation's model answer (0 points);
   - every output and execution count is cleared.
 A marker without its end, or an end without its start, is an error naming the chapter and cell:
 nothing is written for a chapter that would leak a solution.
-
-``mark_for_nbgrader`` (run on every chapter by `make notebooks`) gives the same cells nbgrader's
-metadata, so that nbgrader's own release (`nbgrader generate_assignment`) clears them too:
-solution code cells are autograded answers, hidden-test cells locked grade cells (2 points),
-written solutions manually graded answers (1 point), tagged solution code cells answers.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ from tools.chapters import chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 _MARK = re.compile(r"^(\s*)### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+EXERCISES = "## Exercises"
+# nbgrader's own stubs (ClearSolutions' defaults), so that both releases agree.
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+TEXT_STUB = "YOUR ANSWER HERE"
+# Points per graded cell, by the kind of exercise it belongs to (the instructor guide's table).
+POINTS = {"Derivation": 3, "Implementation": 3, "Experiment": 3}
+POINTS_BY_LABEL = {"ex-05-step": 5}  # Algorithm 1 written out: the chapter's main exercise
+SETUP_TAG = "exercise-setup"  # cells before the exercises that grading runs first
 
 
 class MarkerError(ValueError):
@@ -40,7 +49,7 @@ class MarkerError(ValueError):
 
 
 def strip_code(source: str, where: str) -> str:
-    """The cell's source with solutions replaced and hidden tests removed."""
+    """The cell's source with solutions replaced by the code stub and hidden tests removed."""
     out, open_block, indent = [], None, ""
     for number, line in enumerate(source.splitlines(), start=1):
         m = _MARK.match(line)
@@ -56,7 +65,7 @@ def strip_code(source: str, where: str) -> str:
                     f"{where}, line {number}: END {block} without BEGIN {block} before it"
                 )
             if block == "SOLUTION":
-                out.append(f"{indent}raise NotImplementedError")
+                out += [indent + stub for stub in CODE_STUB.split("\n")]
             open_block = None
             continue
         if open_block is None:
@@ -67,51 +76,96 @@ def strip_code(source: str, where: str) -> str:
 
 
 def is_written_solution(cell: nbformat.NotebookNode) -> bool:
+    """A model answer that is the whole cell: a folded solution block, or a tagged code cell."""
     if cell.cell_type == "markdown":
         return cell.source.lstrip().startswith((":::{solution}", "::::{solution}", "```{solution}"))
     return "solution" in cell.get("metadata", {}).get("tags", [])
 
 
-def _nbgrader(grade_id: str, *, solution: bool, points: int = 0) -> dict:
-    meta = {"grade": points > 0, "grade_id": grade_id, "locked": not solution}
+def exercises(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """(cell index, kind, label) of each ``:::{exercise}`` prompt, in order."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and ":::{exercise}" in cell.source:
+            title = cell.source.split(":::{exercise}", 1)[1].split("\n", 1)[0].strip()
+            label = re.search(r":label: (\S+)", cell.source)
+            found.append((i, title.split(":", 1)[0], label.group(1) if label else f"cell-{i}"))
+    return found
+
+
+def heading(nb: nbformat.NotebookNode) -> int:
+    """The index of the chapter's one ``## Exercises`` heading."""
+    found = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith(EXERCISES)
+    ]  # fmt: skip
+    if len(found) != 1:
+        raise ValueError(f"a chapter has one '{EXERCISES}' heading, found {len(found)}")
+    return found[0]
+
+
+def _nbgrader(grade_id: str, *, solution: bool, grade: bool, points: int = 0) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": not solution}
     meta |= {"schema_version": 3, "solution": solution, "task": False}
-    return meta | ({"points": points} if points else {})
+    return meta | ({"points": points} if grade else {})
 
 
 def mark_for_nbgrader(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """Set (in place) nbgrader's metadata on every cell with a solution or hidden tests."""
-    chapter, exercise, code = name.split("_", 1)[0], 0, 0
-    for cell in nb.cells:
+    """Set (in place) nbgrader's metadata on every answer and test cell of the exercises."""
+    prompts = {i: (kind, label) for i, kind, label in exercises(nb)}
+    kind = label = None
+    for i, cell in enumerate(nb.cells):
         cell.metadata.pop("nbgrader", None)
+        if i in prompts:
+            kind, label = prompts[i]
+        if kind is None:
+            continue
+        points = POINTS_BY_LABEL.get(label, POINTS[kind])
         if cell.cell_type == "markdown":
             if is_written_solution(cell):
-                label = cell.source.lstrip().split("\n", 1)[0].split("}", 1)[1].strip()
-                cell.metadata["nbgrader"] = _nbgrader(f"{label}-answer", solution=True, points=1)
+                if kind == "Implementation":
+                    raise ValueError(
+                        f"{name}, cell {i}: an implementation's explanation goes in its solution "
+                        "code as comments (a written answer would ask students for prose)"
+                    )
+                meta = _nbgrader(f"{label}-answer", solution=True, grade=True, points=points)
+                cell.metadata["nbgrader"] = meta
         elif "### BEGIN SOLUTION" in cell.source:
-            exercise += 1
-            cell.metadata["nbgrader"] = _nbgrader(f"ch{chapter}-ex{exercise}", solution=True)
+            cell.metadata["nbgrader"] = _nbgrader(label, solution=True, grade=False)
         elif "### BEGIN HIDDEN TESTS" in cell.source:
-            grade_id = f"ch{chapter}-ex{exercise}-tests"
-            cell.metadata["nbgrader"] = _nbgrader(grade_id, solution=False, points=2)
+            tests = kind == "Implementation"
+            grade_id = f"{label}-tests" if tests else f"{label}-check"
+            meta = _nbgrader(grade_id, solution=False, grade=True, points=points if tests else 0)
+            cell.metadata["nbgrader"] = meta
         elif is_written_solution(cell):
-            code += 1
-            cell.metadata["nbgrader"] = _nbgrader(f"ch{chapter}-code{code}", solution=True)
+            cell.metadata["nbgrader"] = _nbgrader(f"{label}-code", solution=True, grade=False)
     return nb
 
 
 def student_version(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """A copy of the chapter as students get it (see the module docstring)."""
-    nb = nbformat.from_dict(nb)  # a deep copy
-    cells = []
+    nb = mark_for_nbgrader(nbformat.from_dict(nb), name)  # a deep copy, its metadata current
     for i, cell in enumerate(nb.cells):
-        if is_written_solution(cell):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown":
+            if meta.get("solution"):
+                cell.source = TEXT_STUB
             continue
-        if cell.cell_type == "code":
+        if meta.get("solution") and "### BEGIN SOLUTION" not in cell.source:
+            cell.source = CODE_STUB
+        else:
             cell.source = strip_code(cell.source, f"{name}, cell {i}")
-            cell.outputs, cell.execution_count = [], None
-        cells.append(cell)
-    nb.cells = cells
+        cell.outputs, cell.execution_count = [], None
     return nb
+
+
+def points(nb: nbformat.NotebookNode) -> list[tuple[str, int, bool]]:
+    """(grade_id, points, autograded) of every graded cell: what the chapter is marked out of."""
+    out = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            out.append((meta["grade_id"], meta["points"], cell.cell_type == "code"))
+    return out
 
 
 def main() -> int:
