@@ -12,6 +12,7 @@ Each set goes through ``nbgrader autograde`` (with tools/nbgrader_config.py) and
 
 from __future__ import annotations
 
+import ast
 import csv
 import re
 import shutil
@@ -289,7 +290,9 @@ def test_bad_submissions_get_a_row_and_never_stop_the_others(tmp_path):
     )
     cwd = printed.split("cwd ", 1)[1].split(" ", 1)[0]
     assert not cwd.startswith(str(tmp_path)), printed  # an empty folder of its own
-    assert "['01_value_function.ipynb']" in printed, printed  # nothing but its own notebook
+    listed = ast.literal_eval(printed.split(cwd, 1)[1].split("\n", 1)[0].strip())
+    # Nothing but its own notebook (and the kernel's dot-folders: HOME is that folder too).
+    assert [n for n in listed if not n.startswith(".")] == ["01_value_function.ipynb"], printed
 
 
 def test_a_hung_submission_times_out(tmp_path):

@@ -255,3 +255,19 @@ def test_instructor_guide_points_table_matches_the_notebooks():
     assert listed == actual
     total = sum(int(p) for p in actual.values())
     assert f"{total} points in all" in text
+
+
+def test_chapter_5_has_the_student_write_algorithm_1():
+    """Issue 23: chapter 5 handed Algorithm 1 over; now the student writes its iteration."""
+    nb = nbformat.read(next(p for p in CHAPTERS if p.stem.startswith("05")), as_version=4)
+    kinds = {label: kind for _, kind, label in sv.exercises(nb)}
+    assert kinds.get("ex-05-step") == "Implementation"
+    tests = [
+        c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex-05-step-tests"
+    ]
+    assert len(tests) == 1 and "check_training_step(my_training_step)" in tests[0].source
+    student = sv.student_version(nb, "05")
+    answer = next(
+        c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex-05-step"
+    )
+    assert "opt_d.step()" not in answer.source and "raise NotImplementedError()" in answer.source
