@@ -52,7 +52,7 @@ STEP = $(BIN)/python -m tools.step
 test: $(STAMP) colab-kernel chromium _build/.cache-stamp
 	$(STEP) lint 120 -- sh -c '$(BIN)/ruff check . && $(BIN)/ruff format --check .'
 	rm -rf _build/executed
-	$(STEP) "unit tests and chapters (nbval)" 2700 -- $(BIN)/python -m pytest --nbval \
+	$(STEP) "unit tests and chapters (nbval)" 3300 -- $(BIN)/python -m pytest --nbval \
 		--nbval-kernel-name $(COLAB_KERNEL) -m "not site" -n 2 --dist loadfile --no-loadscope-reorder
 	$(STEP) "book cache" 60 -- $(BIN)/python -m tools.book_cache
 	$(STEP) "book build" 2400 -- $(BIN)/jupyter-book build . -W -n --keep-going

@@ -256,11 +256,11 @@ def test_bad_submissions_get_a_row_and_never_stop_the_others(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), folder / "stranger.ipynb")
     answers = {
         "raiser": 'raise RuntimeError("boom")',
-        "looper": "while True:\n    pass",
+        "looper": "import time\ntime.sleep(10**6)  # hangs (without keeping a core busy)",
         "hog": "hog = bytearray(6 * 2**30)  # more than --memory-gb allows\n"
         + _without_markers(MODEL_V),
-        "snoop": "import os\nprint('cwd', os.getcwd(), sorted(os.listdir('.')))\n"
-        + _without_markers(MODEL_V),
+        "snoop": "import importlib.util, os\nprint('tools:', importlib.util.find_spec('tools'))\n"
+        "print('cwd', os.getcwd(), sorted(os.listdir('.')))\n" + _without_markers(MODEL_V),
     }
     for student, answer in answers.items():
         (folder / student).mkdir()
@@ -290,6 +290,7 @@ def test_bad_submissions_get_a_row_and_never_stop_the_others(tmp_path):
     )
     cwd = printed.split("cwd ", 1)[1].split(" ", 1)[0]
     assert not cwd.startswith(str(tmp_path)), printed  # an empty folder of its own
+    assert "tools: None" in printed, printed  # the grader's own code is not importable there
     listed = ast.literal_eval(printed.split(cwd, 1)[1].split("\n", 1)[0].strip())
     # Nothing but its own notebook (and the kernel's dot-folders: HOME is that folder too).
     assert [n for n in listed if not n.startswith(".")] == ["01_value_function.ipynb"], printed
@@ -299,7 +300,8 @@ def test_a_hung_submission_times_out(tmp_path):
     folder = tmp_path / "submitted"
     (folder / "looper").mkdir(parents=True)
     nbformat.write(
-        _chapter_1_with("while True:\n    pass"), folder / "looper" / "01_value_function.ipynb"
+        _chapter_1_with("import time\ntime.sleep(10**6)  # hangs (without keeping a core busy)"),
+        folder / "looper" / "01_value_function.ipynb",
     )
     rows = _grade(folder, "--timeout", "30", "--cell-timeout", "600")
     assert rows["looper"]["status"] == "timed out after 30 s (no result)", rows["looper"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import csv
 import json
 import os
@@ -152,9 +153,10 @@ def scores(nb: nbformat.NotebookNode) -> list[dict]:
 
 
 def _limits(memory_gb: float) -> None:  # in the child, before it starts: inherited by its kernel
+    os.setsid()  # a process group of its own, killed whole on a timeout
     limit = int(memory_gb * 2**30)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    os.setsid()
+    with contextlib.suppress(ValueError, OSError):  # (macOS refuses RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def run_one(notebook: Path, result: Path, cell_timeout: int) -> None:
@@ -221,7 +223,7 @@ def grade(
             str(cell_timeout),
         ]
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # (python -m finds tools/ in cwd)
             stderr=subprocess.PIPE, preexec_fn=lambda: _limits(memory_gb),
         )  # fmt: skip
         try:
