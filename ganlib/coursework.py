@@ -75,8 +75,10 @@ def _as_tensor(value: object, what: str, shape: tuple[int, ...]) -> torch.Tensor
     if shape == () and t.numel() == 1:
         return t.reshape(())
     if tuple(t.shape) != shape:
-        expected = "one number (a mean over the minibatch)" if shape == () else f"shape {shape}"
-        raise CheckFailed(f"{what} should be {expected}; yours has shape {tuple(t.shape)}")
+        expected = (
+            "be one number (a mean over the minibatch)" if shape == () else f"have shape {shape}"
+        )
+        raise CheckFailed(f"{what} should {expected}; yours has shape {tuple(t.shape)}")
     return t
 
 
@@ -138,9 +140,8 @@ def _without_ganlib(what: str, allowed: tuple[str, ...] = ()) -> Iterator[None]:
         sys.setprofile(previous)
     if calls:
         raise CheckFailed(
-            f"{what} calls {calls[0]}, ganlib's own implementation: this exercise asks you to "
-            "write it yourself from torch operations (ganlib's version is what the text checks "
-            "yours against)."
+            f"{what} calls {calls[0]}, a function of ganlib: this exercise asks you to write it "
+            "yourself from torch operations, without calling ganlib."
         )
 
 
@@ -152,7 +153,9 @@ def _run(fn: Callable, cases, what: str, shape_of: Callable) -> list[torch.Tenso
         with _without_ganlib(f"your function for {what}"):
             out = fn(*(a.clone() for a in args))
         if out is None:
-            raise CheckFailed(f"{what} {label} returned None: did you forget `return`?")
+            raise CheckFailed(
+                f"your function returned None ({what} {label}): did you forget `return`?"
+            )
         got.append(_as_tensor(out, what, shape_of(*args)))
     return got
 
@@ -378,7 +381,7 @@ def check_jensen_shannon(jsd: Callable[[torch.Tensor, torch.Tensor], torch.Tenso
          "the mixture is m = (p + q)/2; without the /2 the result is JSD − log 2."),
         (naive,
          "a zero probability gives 0 · log 0 = NaN in floating point; its term is 0 by convention, "
-         "so sum only where p > 0 (and q > 0)."),
+         "so sum KL(p ‖ m) only where p > 0, and KL(q ‖ m) only where q > 0."),
     ]  # fmt: skip
     _diagnose(cases, got, right, mistakes, "JSD")
     return "check_jensen_shannon: all 4 cases agree with Theorem 1's JSD ✓"
@@ -436,7 +439,7 @@ def check_mode_coverage(
         (lambda x: measure(x, cutoff=lambda d: d <= std),
          "the cutoff is σ; a high-quality sample is within 3σ of its nearest centre."),
         (lambda x: measure(x, through_all=True),
-         "every sample votes for its nearest mode; only high-quality samples (within 3σ) capture one."),
+         "yours counts the nearest mode of every sample; only high-quality samples (within 3σ) capture a mode."),
         (lambda x: (measure(x)[0], measure(x)[0] / 8),
          "the second number is the fraction of samples that are high quality, not of modes captured."),
     ]  # fmt: skip
@@ -532,7 +535,7 @@ def check_parzen(parzen: Callable[[torch.Tensor, torch.Tensor, float], torch.Ten
         ("one sample at x itself, σ = 1, d = 2 (log N(0; 0, I) = −log 2π)", (zero, zero, 1.0)),
         ("two samples, one at x and one 10 away, σ = 1", (torch.tensor([[0.0, 0.0], [10.0, 0.0]]).double(), zero, 1.0)),
         ("30 samples and 5 points in 4 dimensions, σ = 0.3", (s30, x5, 0.3)),
-        ("a point 56 units from the only sample, σ = 0.1 (every kernel underflows)", (zero, torch.full((1, 2), 40.0).double(), 0.1)),
+        ("a point 57 units from the only sample, σ = 0.1 (its kernel underflows)", (zero, torch.full((1, 2), 40.0).double(), 0.1)),
     ]  # fmt: skip
     mistakes = [
         (lambda s, x, sig: torch.log(torch.exp(right(s, x, sig) + math.log(len(s))) / len(s)),
@@ -551,7 +554,7 @@ def check_parzen(parzen: Callable[[torch.Tensor, torch.Tensor, float], torch.Ten
         want = right(s, x, sig)
         if _close(got, want):
             continue
-        hint = "It matches none of the usual mistakes; compare your formula with the text."
+        hint = "it matches none of the usual mistakes; compare your formula with the text."
         for mistake, message in mistakes:
             with torch.no_grad():
                 wrong = mistake(s, x, sig)
@@ -576,10 +579,15 @@ class _Replay:
     def __call__(self, m: int) -> torch.Tensor:
         if m != self.batches[0].shape[0]:
             raise CheckFailed(
-                f"{self.name}({m}) asked for {m} rows; this check uses m = {len(self.batches[0])}"
+                f"your step called {self.name}({m}); the check passes m = {len(self.batches[0])}: "
+                "sample with data(m) and noise(m)"
             )
         if self.calls == len(self.batches):
-            raise CheckFailed(f"{self.name} was called more than {len(self.batches)} times")
+            raise CheckFailed(
+                f"{self.name} was called more than {len(self.batches)} times in the check's two "
+                "iterations: Algorithm 1 samples data once per step of D, and noise once per step "
+                "of D and once more for G."
+            )
         self.calls += 1
         return self.batches[self.calls - 1].clone()
 

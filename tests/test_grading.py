@@ -222,9 +222,7 @@ def test_both_ways_give_the_expected_points(course):
             assert theirs == want, f"nbgrader, {key}: {theirs} != {want}"
         message = rows[("mistake", path.stem)]["first failure"]
         assert message.startswith(wrong_id), message
-        assert rows[("release", path.stem)]["first failure"].endswith(
-            "not answered (NotImplementedError)"
-        )
+        assert "not answered (NotImplementedError" in rows[("release", path.stem)]["first failure"]
     assert re.search(r"forget the log", rows[("mistake", "01_value_function")]["first failure"])
 
 

@@ -17,7 +17,8 @@ autograde would grade it, without the chapter's training:
 One CSV row per submission: the points of every autograded cell, the total, the manually graded
 cells left to read, and the first failing message; a submission that is not a notebook, matches
 no chapter, or hangs gets a row that says so and the others go on. The executed notebooks go to
-``--feedback`` (default: next to the CSV) for reading the written answers and experiments.
+``--feedback`` (default: next to the CSV) for reading the experiments' outputs
+(code cells only: the written answers are in the submissions).
 
 It runs code that students wrote: run it in a throwaway container or VM (the instructor guide).
 tools/nbgrader_config.py gives nbgrader's autograde the same cells (tests/test_grading.py).
@@ -134,7 +135,7 @@ def scores(nb: nbformat.NotebookNode) -> list[dict]:
             first = (e.get("evalue") or "").strip().splitlines()
             message = f"{e.get('ename')}: {first[0] if first else ''}".rstrip(": ")
             if e.get("ename") == "NotImplementedError":
-                message = "not answered (NotImplementedError)"
+                message = "not answered (NotImplementedError: this exercise, or a function it uses)"
             elif e.get("ename") == "KeyboardInterrupt":  # nbclient interrupts a cell over time
                 message = "a cell ran over the time limit (--cell-timeout) and was interrupted"
         earned = 0 if errors or cell.execution_count is None else meta["points"]
