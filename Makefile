@@ -5,7 +5,8 @@
 #               tested offline in headless Chromium; each step prints its time
 #   make unit   the unit tests alone (under a minute)
 # For instructors: make student (the student versions), make grade SUBMISSIONS=folder (grades.csv).
-# For chapter authors: make notebooks (store outputs), make timings, make seeds, make format;
+# For chapter authors: make notebooks (store outputs), make translations (the Korean edition in ko/
+# from locale/ko/LC_MESSAGES/*.po, tools/translations.py), make timings, make seeds, make format;
 # make bench times ganlib.train against a plain training loop, a population of GANs against runs
 # one at a time, and the Parzen estimate (benchmarks/RESULTS.md); make gpu-check is the prepared check for a machine with a GPU.
 VENV ?= .venv
@@ -27,7 +28,7 @@ COLAB := .venv-colab
 COLAB_PACKAGES := torch numpy matplotlib ipywidgets sympy scipy tqdm ipykernel
 COLAB_KERNEL := gan-book-colab
 
-.PHONY: book test unit format clean notebooks timings seeds bench gpu-check student grade \
+.PHONY: book test unit format clean notebooks translations timings seeds bench gpu-check student grade \
 	colab-kernel chromium repository
 
 $(STAMP): requirements.txt pyproject.toml
@@ -101,6 +102,9 @@ clean:
 
 notebooks: $(STAMP)  # re-execute the chapters natively and store the outputs that nbval compares
 	$(BIN)/python -m tools.refresh_notebooks $(CHAPTERS)
+
+translations: $(STAMP)  # the catalogs merged with the English (changed messages fuzzy), ko/ written
+	$(BIN)/python -m tools.translations
 
 timings: $(STAMP)  # each chapter's execution time against its budget; fails when one is over
 	$(BIN)/python -m tools.timings $(CHAPTERS)

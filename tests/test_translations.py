@@ -1,0 +1,107 @@
+"""The Korean edition's machinery: messages, catalogs and the generated ko/ book.
+
+Checked against markdown-it-py (an independent CommonMark parser): splitting a page into messages
+and putting them back, translated or not, leaves its structure as markdown-it parses it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+from babel.messages.catalog import Catalog
+from markdown_it import MarkdownIt
+
+from tools import translations as tr
+from tools.markdown_messages import has_words, messages, protected, split, translate
+
+PARSER = MarkdownIt("commonmark").enable("table")
+
+
+def structure(text: str, prose: bool = True) -> list[tuple]:
+    out = []
+    for token in PARSER.parse(text):
+        if token.type == "inline":
+            out.append(("inline", re.sub(r"\s+", " ", token.content).strip() if prose else ""))
+        else:
+            out.append((token.type, token.tag, token.markup))
+    return out
+
+
+def texts() -> list[tuple[str, str]]:
+    found = []
+    for path in tr.sources():
+        for n, text in enumerate(tr.markdown_texts(path)):
+            found.append((f"{path.name}#{n}", text))
+    return found
+
+
+TEXTS = texts()
+
+
+def test_every_page_has_messages():
+    assert len(TEXTS) > 100
+    assert sum(len(messages(t)) for _, t in TEXTS) > 500
+
+
+@pytest.mark.parametrize("name,text", TEXTS, ids=[n for n, _ in TEXTS])
+def test_split_round_trip(name, text):
+    assert "\n".join(line for b in split(text) for line in b.lines) == text
+    # Each message as one line: the same markdown (soft line breaks are spaces).
+    assert structure(translate(text, lambda m: m or None)) == structure(text)
+    # Each message replaced by other text: the same blocks, lists, tables and headings.
+    other = translate(text, lambda m: m.replace(" ", " X ", 1) if m else None)
+    assert structure(other, prose=False) == structure(text, prose=False)
+
+
+def test_code_and_maths_are_not_messages():
+    text = "```python\nx = 1  # a comment\n```\n\n$$\nV(D, G) = 1\n$$\n\n(label)=\n## Heading\n"
+    assert [m for m, _ in messages(text)] == ["Heading"]
+    assert not has_words("$D(x)$, `torch.cat` | 0.5 |") and has_words("$D(x)$ is")
+    assert protected("a $x$ b `c` [d](e.md) {cite}`k`") == [
+        "$x$",
+        "`c`",
+        "](e.md)",
+        "{cite}",
+        "`k`",
+    ]
+
+
+def test_a_changed_english_message_becomes_fuzzy_and_shows_the_english():
+    old = Catalog(locale="ko")
+    old.add("The discriminator $D$ is a classifier.", string="판별자 $D$는 분류기입니다.")
+    new = Catalog(locale="ko")
+    new.add("The discriminator $D$ is a binary classifier.")
+    old.update(new)
+    message = old["The discriminator $D$ is a binary classifier."]
+    assert message.fuzzy and message.string  # the old Korean kept for the translator
+    find = tr.lookup(old)
+    text = "The discriminator $D$ is a binary classifier.\n"
+    assert translate(text, find) == text  # but the page shows the English
+
+
+def test_korean_files_are_up_to_date():
+    assert tr.stale() == [], "run `make translations`"
+
+
+def test_korean_notebooks_have_the_english_code_and_outputs():
+    for path in tr.sources():
+        if path.suffix != ".ipynb":
+            continue
+        english = nbformat.read(path, as_version=4)
+        korean = nbformat.read(tr.OUT / path.relative_to(tr.ROOT), as_version=4)
+        first, *cells = korean.cells
+        assert "translation-language" in first.metadata["tags"]
+        assert len(cells) == len(english.cells)
+        for e, k in zip(english.cells, cells, strict=True):
+            assert e.cell_type == k.cell_type
+            if e.cell_type == "code":
+                assert (e.source, e.outputs, e.metadata) == (k.source, k.outputs, k.metadata)
+
+
+def test_translations_keep_maths_and_code():
+    for name in tr.names():
+        for message in tr.read(tr.catalog_path(name)):
+            if message.id and message.string and not message.fuzzy:
+                assert tr.problems(message.id, message.string) == [], (name, message.id[:60])
