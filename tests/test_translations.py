@@ -105,3 +105,35 @@ def test_translations_keep_maths_and_code():
         for message in tr.read(tr.catalog_path(name)):
             if message.id and message.string and not message.fuzzy:
                 assert tr.problems(message.id, message.string) == [], (name, message.id[:60])
+
+
+def first_use(text: str, term: str, longer: list[str]) -> int:
+    """Where a term first appears on its own (not as part of a longer glossary term), or -1."""
+    for m in re.finditer(re.escape(term), text):
+        inside = False
+        for other in longer:
+            at = m.start() - other.find(term)
+            inside = inside or text[at : at + len(other)] == other
+        if not inside:
+            return m.start()
+    return -1
+
+
+def test_glossary_terms_carry_the_english_at_first_use():
+    terms = tr.glossary()
+    wrong = []
+    for path in tr.sources():
+        korean = tr.OUT / path.relative_to(tr.ROOT)
+        body = "\n".join(
+            "\n".join(b.lines)
+            for text in tr.markdown_texts(korean)
+            for b in split(text)
+            if b.message is not None and not b.first.lstrip().startswith("#")
+        )
+        for term, english in terms:
+            longer = [other for other, _ in terms if term in other and other != term]
+            at = first_use(body, term, longer)
+            after = body[at + len(term) :][: len(english) + 2]
+            if at >= 0 and after.lower() != f" ({english.lower()}":
+                wrong.append(f"{path.stem}: {body[max(0, at - 20) : at + len(term) + 20]!r}")
+    assert not wrong, f"{len(wrong)} first uses without the English term: {wrong[:5]}"
