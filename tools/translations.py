@@ -37,14 +37,16 @@ import nbformat
 import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
+from markdown_it import MarkdownIt
 
-from tools.markdown_messages import messages, protected, translate
+from tools.markdown_messages import PROTECTED, messages, protected, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = "ko"
 LOCALE = ROOT / "locale" / LANGUAGE / "LC_MESSAGES"
 GLOSSARY = ROOT / "locale" / LANGUAGE / "glossary.tsv"
 OUT = ROOT / LANGUAGE
+MARKDOWN = MarkdownIt("commonmark").enable("table")
 # Fixed, so that regenerating a catalog that did not change leaves its file byte for byte.
 DATE = dt.datetime(2026, 12, 4, tzinfo=dt.timezone.utc)
 LANGUAGE_CELL = nbformat.v4.new_code_cell(
@@ -280,7 +282,18 @@ def problems(english: str, korean: str) -> list[str]:
         found.append(f"table row: {english.count('|')} '|' in the English, {korean.count('|')}")
     if "\n\n" in korean:
         found.append("a blank line inside one message")
+    # CommonMark does not close ** or * after punctuation when a letter follows ("**(x)**는"):
+    # the reader would see the asterisks.
+    if stray_asterisks(korean) > stray_asterisks(english):
+        found.append("an * or ** that markdown shows as text (bold/italic not closed)")
     return found
+
+
+def stray_asterisks(text: str) -> int:
+    """How many asterisks markdown-it leaves as text, outside maths and code."""
+    # Each maths or code span becomes "%": like "$" and "`", punctuation to CommonMark's rules.
+    tokens = [t for block in MARKDOWN.parse(PROTECTED.sub("%", text)) for t in block.children or []]
+    return sum(t.content.count("*") for t in tokens if t.type == "text")
 
 
 def main(argv: list[str] | None = None) -> int:
