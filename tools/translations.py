@@ -19,8 +19,8 @@ merges catalogs and compiles ``.mo`` files; mdpo splits CommonMark, not MyST (it
 but not the Korean notebooks that Colab opens.
 
 The Korean notebooks are the English ones with the markdown cells translated and one code cell
-added first, ``%env GANLIB_LANGUAGE=ko`` (the check messages in Korean, ganlib/messages.py): the
-English code cells, their stored outputs and the install cell are copied unchanged.
+added first, ``%env GANLIB_LANGUAGE=ko`` (for Korean check messages; ganlib does not read it yet):
+the English code cells, their stored outputs and the install cell are copied unchanged.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from tools.markdown_messages import PROTECTED, messages, protected, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = "ko"
-LOCALE = ROOT / "locale" / LANGUAGE / "LC_MESSAGES"
 GLOSSARY = ROOT / "locale" / LANGUAGE / "glossary.tsv"
 OUT = ROOT / LANGUAGE
 MARKDOWN = MarkdownIt("commonmark").enable("table")
@@ -54,10 +53,6 @@ LANGUAGE_CELL = nbformat.v4.new_code_cell(
     metadata={"tags": ["remove-cell", "translation-language", "exercise-setup"]},
 )
 LANGUAGE_CELL["id"] = "ganlib-language"
-SWITCH = {
-    "en": {"href": f"{LANGUAGE}/", "label": "한국어", "lang": LANGUAGE, "source": LANGUAGE},
-    LANGUAGE: {"href": "../", "label": "English", "lang": "en", "source": ".."},
-}
 
 
 def sources(root: Path = ROOT) -> list[Path]:
@@ -180,7 +175,6 @@ def korean_config(book: Catalog, root: Path = ROOT) -> dict:
     sphinx["local_extensions"] = {k: f"../{v}" for k, v in sphinx["local_extensions"].items()}
     sphinx["config"]["html_extra_path"] = [f"../{p}" for p in sphinx["config"]["html_extra_path"]]
     sphinx["config"]["language"] = LANGUAGE
-    sphinx["config"]["language_switch"] = SWITCH[LANGUAGE]
     return config
 
 
@@ -195,7 +189,7 @@ def korean_toc(book: Catalog, root: Path = ROOT) -> dict:
 
 def glossary_page() -> str:
     """The glossary: each term in Korean, the English the paper uses, and where it first appears."""
-    rows = [line.split("\t") for line in GLOSSARY.read_text().splitlines()[1:] if line.strip()]
+    rows = glossary_rows()
     lines = [
         "# 용어집 (glossary)",
         "",
@@ -209,10 +203,14 @@ def glossary_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+def glossary_rows() -> list[list[str]]:
+    """Korean, English, note: each line of locale/ko/glossary.tsv after its header."""
+    return [line.split("\t") for line in GLOSSARY.read_text().splitlines()[1:] if line.strip()]
+
+
 def glossary() -> list[tuple[str, str]]:
     """(Korean, English) for every glossary term."""
-    rows = [line.split("\t") for line in GLOSSARY.read_text().splitlines()[1:] if line.strip()]
-    return [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1]) for row in glossary_rows()]
 
 
 def yaml_text(data: dict) -> str:
@@ -318,7 +316,11 @@ def main(argv: list[str] | None = None) -> int:
             for english, korean in pairs:
                 if korean and english in catalog:
                     catalog[english].string = korean
-                    catalog[english].flags.discard("fuzzy")
+                    # A translation with a problem is kept for the translator but not shown.
+                    if problems(english, korean):
+                        catalog[english].flags.add("fuzzy")
+                    else:
+                        catalog[english].flags.discard("fuzzy")
             catalog_path(name).parent.mkdir(parents=True, exist_ok=True)
             catalog_path(name).write_bytes(dump(catalog))
         return 1 if bad else 0
