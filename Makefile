@@ -43,9 +43,15 @@ _build/.cache-stamp: $(wildcard ganlib/*.py) requirements.txt
 	rm -rf _build/.jupyter_cache _build/.doctrees  # (without the doctrees Sphinx re-reads all)
 	mkdir -p _build && touch $@
 
+# The Korean edition (ko/, written by `make translations` from locale/ko): the same chapters with
+# the English stored outputs, executing nothing, built beside the English site in _build/html/ko/.
+KO_BOOK := $(BIN)/jupyter-book build ko -W -n --keep-going --path-output _build/ko && \
+	rm -rf _build/html/ko && cp -r _build/ko/_build/html _build/html/ko
+
 book: $(STAMP) _build/.cache-stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
-	@echo "The website is at $(CURDIR)/_build/html/index.html"
+	$(KO_BOOK)
+	@echo "The website is at $(CURDIR)/_build/html/index.html (한국어판: ko/index.html)"
 
 # Each step of `make test` runs under its own time limit and prints how long it took; one that
 # hangs is stopped with a message naming it, long before CI's 90 minutes.
@@ -57,6 +63,7 @@ test: $(STAMP) colab-kernel chromium _build/.cache-stamp
 		--nbval-kernel-name $(COLAB_KERNEL) -m "not site" -n 2 --dist loadfile --no-loadscope-reorder
 	$(STEP) "book cache" 60 -- $(BIN)/python -m tools.book_cache
 	$(STEP) "book build" 2400 -- $(BIN)/jupyter-book build . -W -n --keep-going
+	$(STEP) "Korean book build" 600 -- sh -c '$(KO_BOOK)'
 	$(STEP) "website tests" 900 -- $(BIN)/python -m pytest -m site tests/test_book.py \
 		tests/test_browser.py
 
@@ -80,11 +87,13 @@ colab-kernel: $(STAMP) $(COLAB)/.installed  # (re)install ganlib from the checko
 		--display-name "Python 3 (Colab-like)" $(KERNEL_ENV) >/dev/null 2>&1
 
 # The browser test drives Debian's chromium (Playwright, from requirements.txt, brings no browser
-# here). Installed with apt-get where that works (root); under CI=true a missing browser fails.
+# here), with a Korean font (Nanum) for the Korean pages' screenshots. Installed with apt-get where
+# that works (root); under CI=true a missing browser fails, and so does a missing Korean font.
 chromium:
-	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends chromium fonts-dejavu-core >/dev/null; } || true
+	@{ command -v chromium >/dev/null && fc-list :lang=ko | grep -q .; } || [ "$$(id -u)" != 0 ] || \
+		! command -v apt-get >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core fonts-nanum \
+		>/dev/null; } || true
 	@command -v chromium >/dev/null || { [ -n "$$CI" ] && \
 		echo "make test: CI=true and no chromium (apt-get failed or is missing)" && exit 1; } || \
 		echo "make test: no chromium (install it with apt-get as root, or your system's package \
@@ -92,6 +101,7 @@ chromium:
 
 repository: $(STAMP)  # make repository URL=https://github.com/OWNER/NAME: where the book lives
 	$(BIN)/python -m tools.colab --repository "$(URL)"
+	$(BIN)/python -m tools.translations  # the Korean chapters' install cells and ko/_config.yml
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

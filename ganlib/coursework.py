@@ -6,7 +6,8 @@ one-line confirmation or raises :class:`CheckFailed` saying what is wrong in the
 which input, what was expected, what came back, and, when the answer matches a typical mistake
 (a missing log, swapped terms, a wrong sign, a sum instead of a mean, probabilities where logits
 were meant), that mistake by name. ``NotImplementedError`` from an unfinished exercise passes
-through unchanged.
+through unchanged. The messages are in English, or in Korean where ``GANLIB_LANGUAGE=ko`` (the
+Korean chapters set it in their first cell; ``ganlib.language``).
 
 A function that is, or calls, the ganlib function its exercise asks the student to write fails
 with a message saying so: the exercise is to write the formula, and a check that passed
@@ -23,6 +24,8 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ganlib.language import N_, _
 
 __all__ = [
     "CheckFailed",
@@ -70,15 +73,19 @@ def _as_tensor(value: object, what: str, shape: tuple[int, ...]) -> torch.Tensor
         t = t.to(torch.float64)
     except (TypeError, ValueError, RuntimeError) as e:
         raise CheckFailed(
-            f"{what} should be a number or a tensor, yours returned {type(value).__name__}"
+            _("{what} should be a number or a tensor, yours returned {type}").format(
+                what=what, type=type(value).__name__
+            )
         ) from e
     if shape == () and t.numel() == 1:
         return t.reshape(())
     if tuple(t.shape) != shape:
-        expected = (
-            "be one number (a mean over the minibatch)" if shape == () else f"have shape {shape}"
+        message = (
+            _("{what} should be one number (a mean over the minibatch); yours has shape {got}")
+            if shape == ()
+            else _("{what} should have shape {shape}; yours has shape {got}")
         )
-        raise CheckFailed(f"{what} should {expected}; yours has shape {tuple(t.shape)}")
+        raise CheckFailed(message.format(what=what, shape=shape, got=tuple(t.shape)))
     return t
 
 
@@ -105,15 +112,29 @@ def _diagnose(
             wrong = [mistake(*args) for _, args in cases]
         if all(_close(g, w) for g, w in zip(got, wrong, strict=True)):
             i = next(i for i, (g, w) in enumerate(zip(got, want, strict=True)) if not _close(g, w))
-            label = cases[i][0]
             raise CheckFailed(
-                f"{what} {label} should be {_fmt(want[i])}, yours is {_fmt(got[i])}: {message}"
+                _("{what} {case} should be {want}, yours is {got}: {mistake}").format(
+                    what=what,
+                    case=cases[i][0],
+                    want=_fmt(want[i]),
+                    got=_fmt(got[i]),
+                    mistake=message,
+                )
             )
     i = next(i for i, (g, w) in enumerate(zip(got, want, strict=True)) if not _close(g, w))
-    bad = "" if torch.isfinite(got[i]).all() else " (not finite)"
+    message = (
+        _(
+            "{what} {case} should be {want}, yours is {got}. It matches none of the usual "
+            "mistakes; compare your formula with the text term by term."
+        )
+        if torch.isfinite(got[i]).all()
+        else _(
+            "{what} {case} should be {want}, yours is {got} (not finite). It matches none of the "
+            "usual mistakes; compare your formula with the text term by term."
+        )
+    )
     raise CheckFailed(
-        f"{what} {cases[i][0]} should be {_fmt(want[i])}, yours is {_fmt(got[i])}{bad}. "
-        "It matches none of the usual mistakes; compare your formula with the text term by term."
+        message.format(what=what, case=cases[i][0], want=_fmt(want[i]), got=_fmt(got[i]))
     )
 
 
@@ -140,21 +161,31 @@ def _without_ganlib(what: str, allowed: tuple[str, ...] = ()) -> Iterator[None]:
         sys.setprofile(previous)
     if calls:
         raise CheckFailed(
-            f"{what} calls {calls[0]}, a function of ganlib: this exercise asks you to write it "
-            "yourself from torch operations, without calling ganlib."
+            _(
+                "{what} calls {function}, a function of ganlib: this exercise asks you to write "
+                "it yourself from torch operations, without calling ganlib."
+            ).format(what=what, function=calls[0])
         )
+
+
+def _not_callable(fn: object) -> TypeError:
+    return TypeError(
+        _("pass your function itself (no parentheses), got {type}").format(type=type(fn).__name__)
+    )
 
 
 def _run(fn: Callable, cases, what: str, shape_of: Callable) -> list[torch.Tensor]:
     if not callable(fn):
-        raise TypeError(f"pass your function itself (no parentheses), got {type(fn).__name__}")
+        raise _not_callable(fn)
     got = []
     for label, args in cases:
-        with _without_ganlib(f"your function for {what}"):
+        with _without_ganlib(_("your function for {what}").format(what=what)):
             out = fn(*(a.clone() for a in args))
         if out is None:
             raise CheckFailed(
-                f"your function returned None ({what} {label}): did you forget `return`?"
+                _("your function returned None ({what} {case}): did you forget `return`?").format(
+                    what=what, case=label
+                )
             )
         got.append(_as_tensor(out, what, shape_of(*args)))
     return got
@@ -169,10 +200,10 @@ def check_value_function(v: Callable[[torch.Tensor, torch.Tensor], torch.Tensor 
     half = torch.full((8,), 0.5, dtype=torch.float64)
     r5, f7, r3, f3 = _case_inputs(0, (5, 7, 3, 3), "probability")
     cases = [
-        ("at D = ½ everywhere", (half, half)),
-        ("for a perfect D (1 on data, 0 on fakes)", (torch.ones(4).double(), torch.zeros(6).double())),
-        ("with 5 real and 7 generated samples", (r5, f7)),
-        ("with 3 real and 3 generated samples", (r3, f3)),
+        (_("at D = ½ everywhere"), (half, half)),
+        (_("for a perfect D (1 on data, 0 on fakes)"), (torch.ones(4).double(), torch.zeros(6).double())),
+        (_("with 5 real and 7 generated samples"), (r5, f7)),
+        (_("with 3 real and 3 generated samples"), (r3, f3)),
     ]  # fmt: skip
     got = _run(v, cases, "V", lambda *a: ())
 
@@ -181,20 +212,20 @@ def check_value_function(v: Callable[[torch.Tensor, torch.Tensor], torch.Tensor 
 
     mistakes = [
         (lambda dr, df: dr.mean() + (1 - df).mean(),
-         "did you forget the log? V averages log D(x) and log(1 − D(G(z))), not the probabilities."),
+         _("did you forget the log? V averages log D(x) and log(1 − D(G(z))), not the probabilities.")),
         (lambda dr, df: -right(dr, df),
-         "the sign is flipped: V is what D maximises, log D(x) + log(1 − D(G(z))), which is ≤ 0."),
+         _("the sign is flipped: V is what D maximises, log D(x) + log(1 − D(G(z))), which is ≤ 0.")),
         (lambda dr, df: torch.log1p(-dr).mean() + df.log().mean(),
-         "the terms are swapped: log D goes with the real samples x, log(1 − D) with the generated."),
+         _("the terms are swapped: log D goes with the real samples x, log(1 − D) with the generated.")),
         (lambda dr, df: dr.log().sum() + torch.log1p(-df).sum(),
-         "that is a sum over the minibatch; the expectations in Eq. 1 are means."),
+         _("that is a sum over the minibatch; the expectations in Eq. 1 are means.")),
         (lambda dr, df: torch.cat([dr.log(), torch.log1p(-df)]).mean(),
-         "that is one mean over both batches together; take each expectation's mean on its own."),
+         _("that is one mean over both batches together; take each expectation's mean on its own.")),
         (lambda dr, df: dr.log().mean() + df.log().mean(),
-         "the generated samples' term is log(1 − D(G(z))), not log D(G(z))."),
+         _("the generated samples' term is log(1 − D(G(z))), not log D(G(z)).")),
     ]  # fmt: skip
     _diagnose(cases, got, right, mistakes, "V")
-    return "check_value_function: all 4 cases agree with Eq. 1 ✓"
+    return _("check_value_function: all 4 cases agree with Eq. 1 ✓")
 
 
 def check_optimal_discriminator(
@@ -207,10 +238,10 @@ def check_optimal_discriminator(
     """
     p6, q6, p1000, q1000 = _case_inputs(1, (6, 6, 1000, 1000), "density")
     cases = [
-        ("where p_data = p_g", (p6, p6.clone())),
-        ("where p_g = 0", (p6, torch.zeros(6, dtype=torch.float64))),
-        ("where p_data = 0", (torch.zeros(6, dtype=torch.float64), q6)),
-        ("at 1,000 random densities", (p1000, q1000)),
+        (_("where p_data = p_g"), (p6, p6.clone())),
+        (_("where p_g = 0"), (p6, torch.zeros(6, dtype=torch.float64))),
+        (_("where p_data = 0"), (torch.zeros(6, dtype=torch.float64), q6)),
+        (_("at 1,000 random densities"), (p1000, q1000)),
     ]
     got = _run(dstar, cases, "D*", lambda p, q: tuple(p.shape))
 
@@ -219,16 +250,16 @@ def check_optimal_discriminator(
 
     mistakes = [
         (lambda p, q: q / (p + q),
-         "that is 1 − D*: D is the probability that x came from the data, so p_data goes on top."),
+         _("that is 1 − D*: D is the probability that x came from the data, so p_data goes on top.")),
         (lambda p, q: p / q,
-         "that is the density ratio p_data/p_g; D* divides by p_data + p_g, so it stays in [0, 1]."),
+         _("that is the density ratio p_data/p_g; D* divides by p_data + p_g, so it stays in [0, 1].")),
         (lambda p, q: (p / (p + q)).mean().expand_as(p),
-         "D* is a value at each point x; yours averages over the points."),
+         _("D* is a value at each point x; yours averages over the points.")),
         (lambda p, q: p / (p + q).sum(),
-         "D* divides at each point by p_data(x) + p_g(x), not by a sum over all points."),
+         _("D* divides at each point by p_data(x) + p_g(x), not by a sum over all points.")),
     ]  # fmt: skip
     _diagnose(cases, got, right, mistakes, "D*")
-    return "check_optimal_discriminator: all 4 cases agree with Prop. 1 ✓"
+    return _("check_optimal_discriminator: all 4 cases agree with Prop. 1 ✓")
 
 
 _G_FORMULA = {
@@ -240,42 +271,42 @@ _G_FORMULA = {
 def _logit_cases(seed: int) -> list[tuple[str, tuple[torch.Tensor]]]:
     (a,) = _case_inputs(seed, (9,), "logits")
     return [
-        ("at logit 0 (D = ½)", (torch.zeros(4, dtype=torch.float64),)),
-        ("at 9 random logits", (a,)),
-        ("at logits ±800 (a very confident D)", (torch.tensor([-800.0, 800.0, 0.0]).double(),)),
+        (_("at logit 0 (D = ½)"), (torch.zeros(4, dtype=torch.float64),)),
+        (_("at 9 random logits"), (a,)),
+        (_("at logits ±800 (a very confident D)"), (torch.tensor([-800.0, 800.0, 0.0]).double(),)),
     ]
 
 
 def _logit_mistakes(right: Callable, kind: str) -> list[tuple[Callable, str]]:
-    prob = (
-        "the input is D's logit a, not the probability D = σ(a): use "
-        f"F.logsigmoid, e.g. {_G_FORMULA[kind]}."
-    )
-    naive = (
+    formula = _G_FORMULA[kind]
+    prob = _(
+        "the input is D's logit a, not the probability D = σ(a): use F.logsigmoid, e.g. {formula}."
+    ).format(formula=formula)
+    naive = _(
         "computing σ(a) first and then its log rounds σ to exactly 0 or 1 for large |a|, giving "
-        f"±inf; work from the logit with F.logsigmoid, e.g. {_G_FORMULA[kind]}."
-    )
+        "±inf; work from the logit with F.logsigmoid, e.g. {formula}."
+    ).format(formula=formula)
     if kind == "minimax":
         as_prob = lambda a: torch.log1p(-a).mean()  # noqa: E731
         naive_f = lambda a: torch.log(1 - torch.sigmoid(a)).mean()  # noqa: E731
         other = lambda a: -F.logsigmoid(a).mean()  # noqa: E731
-        other_msg = (
+        other_msg = _(
             "that is the non-saturating cost −log D(G(z)); the minimax cost is log(1 − D(G(z)))."
         )
     else:
         as_prob = lambda a: -a.log().mean()  # noqa: E731
         naive_f = lambda a: -torch.log(torch.sigmoid(a)).mean()  # noqa: E731
         other = lambda a: F.logsigmoid(-a).mean()  # noqa: E731
-        other_msg = (
+        other_msg = _(
             "that is the minimax cost log(1 − D(G(z))); the non-saturating cost is −log D(G(z))."
         )
     return [
         (as_prob, prob),
         (naive_f, naive),
-        (lambda a: -right(a), "the sign is flipped: G descends this cost, so it must fall as D(G(z)) → 1."),
+        (lambda a: -right(a), _("the sign is flipped: G descends this cost, so it must fall as D(G(z)) → 1.")),
         (other, other_msg),
-        (lambda a: -other(a), f"a sign and a cost are mixed up; G's {kind} cost is {_G_FORMULA[kind]}."),
-        (lambda a: right(a) * len(a), "that is a sum over the minibatch; the cost is a mean."),
+        (lambda a: -other(a), _("a sign and a cost are mixed up; G's {kind} cost is {formula}.").format(kind=kind, formula=formula)),
+        (lambda a: right(a) * len(a), _("that is a sum over the minibatch; the cost is a mean.")),
     ]  # fmt: skip
 
 
@@ -294,9 +325,12 @@ def check_generator_loss(
         return F.logsigmoid(-a).mean() if kind == "minimax" else -F.logsigmoid(a).mean()
 
     cases = _logit_cases(2)
-    got = _run(loss, cases, f"the {kind} cost", lambda a: ())
-    _diagnose(cases, got, right, _logit_mistakes(right, kind), f"the {kind} cost")
-    return f"check_generator_loss({kind!r}): all 3 cases agree, finite at any logit ✓"
+    what = _("the {kind} cost").format(kind=kind)
+    got = _run(loss, cases, what, lambda a: ())
+    _diagnose(cases, got, right, _logit_mistakes(right, kind), what)
+    return _("check_generator_loss({kind}): all 3 cases agree, finite at any logit ✓").format(
+        kind=repr(kind)
+    )
 
 
 def check_discriminator_loss(
@@ -313,28 +347,30 @@ def check_discriminator_loss(
     (a5, a7) = _case_inputs(3, (5, 7), "logits")
     big = torch.tensor([-800.0, 800.0]).double()
     cases = [
-        ("at logits 0 (D = ½, −V = log 4)", (torch.zeros(3).double(), torch.zeros(3).double())),
-        ("with 5 real and 7 generated logits", (a5, a7)),
-        ("at logits ±800 (a very confident D)", (big, big.flip(0))),
+        (_("at logits 0 (D = ½, −V = log 4)"), (torch.zeros(3).double(), torch.zeros(3).double())),
+        (_("with 5 real and 7 generated logits"), (a5, a7)),
+        (_("at logits ±800 (a very confident D)"), (big, big.flip(0))),
     ]
-    got = _run(loss, cases, "D's loss", lambda *a: ())
-    finite = "work from the logits with F.logsigmoid: log D = F.logsigmoid(a), log(1 − D) = F.logsigmoid(−a)."
+    got = _run(loss, cases, _("D's loss"), lambda *a: ())
+    finite = _(
+        "work from the logits with F.logsigmoid: log D = F.logsigmoid(a), log(1 − D) = F.logsigmoid(−a)."
+    )
     mistakes = [
         (lambda ar, af: -right(ar, af),
-         "that is V itself; D's loss is −V, because the optimiser descends while D ascends V."),
+         _("that is V itself; D's loss is −V, because the optimiser descends while D ascends V.")),
         (lambda ar, af: -(F.logsigmoid(-ar).mean() + F.logsigmoid(af).mean()),
-         "the terms are swapped: log D goes with the real logits, log(1 − D) with the generated."),
+         _("the terms are swapped: log D goes with the real logits, log(1 − D) with the generated.")),
         (lambda ar, af: -(torch.sigmoid(ar).log().mean() + (1 - torch.sigmoid(af)).log().mean()),
-         "σ(a) rounds to 0 or 1 for large |a| before the log, giving inf; " + finite),
+         _("σ(a) rounds to 0 or 1 for large |a| before the log, giving inf; {hint}").format(hint=finite)),
         (lambda ar, af: -(ar.log().mean() + torch.log1p(-af).mean()),
-         "the inputs are logits, not probabilities; " + finite),
+         _("the inputs are logits, not probabilities; {hint}").format(hint=finite)),
         (lambda ar, af: -(F.logsigmoid(ar).sum() + F.logsigmoid(-af).sum()),
-         "that is a sum over the minibatch; the expectations in Eq. 1 are means."),
+         _("that is a sum over the minibatch; the expectations in Eq. 1 are means.")),
         (lambda ar, af: -torch.cat([F.logsigmoid(ar), F.logsigmoid(-af)]).mean(),
-         "that is one mean over both batches together (−V/2 for equal sizes); take each mean on its own."),
+         _("that is one mean over both batches together (−V/2 for equal sizes); take each mean on its own.")),
     ]  # fmt: skip
-    _diagnose(cases, got, right, mistakes, "D's loss")
-    return "check_discriminator_loss: all 3 cases agree with −V ✓"
+    _diagnose(cases, got, right, mistakes, _("D's loss"))
+    return _("check_discriminator_loss: all 3 cases agree with −V ✓")
 
 
 def check_jensen_shannon(jsd: Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]) -> str:
@@ -357,10 +393,10 @@ def check_jensen_shannon(jsd: Callable[[torch.Tensor, torch.Tensor], torch.Tenso
     p5, q5 = p5 / p5.sum(), q5 / q5.sum()
     half = torch.tensor([0.5, 0.5, 0.0, 0.0], dtype=torch.float64)
     cases = [
-        ("for p = q", (p5, p5.clone())),
-        ("for p and q on disjoint outcomes", (half, half.flip(0))),
-        ("for two random distributions on 5 outcomes", (p5, q5)),
-        ("for p with a zero where q is not", (torch.tensor([0.0, 0.3, 0.7]).double(), torch.tensor([0.2, 0.4, 0.4]).double())),
+        (_("for p = q"), (p5, p5.clone())),
+        (_("for p and q on disjoint outcomes"), (half, half.flip(0))),
+        (_("for two random distributions on 5 outcomes"), (p5, q5)),
+        (_("for p with a zero where q is not"), (torch.tensor([0.0, 0.3, 0.7]).double(), torch.tensor([0.2, 0.4, 0.4]).double())),
     ]  # fmt: skip
     got = _run(jsd, cases, "JSD", lambda *a: ())
 
@@ -370,31 +406,33 @@ def check_jensen_shannon(jsd: Callable[[torch.Tensor, torch.Tensor], torch.Tenso
 
     mistakes = [
         (lambda p, q: kl(p, q) if bool((q[p > 0] > 0).all()) else torch.tensor(math.inf).double(),
-         "that is KL(p ‖ q); the JSD compares each distribution with the mixture m = (p + q)/2."),
+         _("that is KL(p ‖ q); the JSD compares each distribution with the mixture m = (p + q)/2.")),
         (lambda p, q: (p * (p / q).log()).sum(),
-         "that is KL(p ‖ q); the JSD compares each distribution with the mixture m = (p + q)/2."),
+         _("that is KL(p ‖ q); the JSD compares each distribution with the mixture m = (p + q)/2.")),
         (lambda p, q: right(p, q) / math.log(2),
-         "that is in bits (log base 2); the paper's JSD, and −log 4, use natural logs (nats)."),
+         _("that is in bits (log base 2); the paper's JSD, and −log 4, use natural logs (nats).")),
         (lambda p, q: 2 * right(p, q),
-         "that is twice the JSD: each KL term carries a factor ½."),
+         _("that is twice the JSD: each KL term carries a factor ½.")),
         (lambda p, q: 0.5 * kl(p, p + q) + 0.5 * kl(q, p + q),
-         "the mixture is m = (p + q)/2; without the /2 the result is JSD − log 2."),
+         _("the mixture is m = (p + q)/2; without the /2 the result is JSD − log 2.")),
         (naive,
-         "a zero probability gives 0 · log 0 = NaN in floating point; its term is 0 by convention, "
-         "so sum KL(p ‖ m) only where p > 0, and KL(q ‖ m) only where q > 0."),
+         _("a zero probability gives 0 · log 0 = NaN in floating point; its term is 0 by convention, "
+           "so sum KL(p ‖ m) only where p > 0, and KL(q ‖ m) only where q > 0.")),
     ]  # fmt: skip
     _diagnose(cases, got, right, mistakes, "JSD")
-    return "check_jensen_shannon: all 4 cases agree with Theorem 1's JSD ✓"
+    return _("check_jensen_shannon: all 4 cases agree with Theorem 1's JSD ✓")
 
 
 def _call(fn: Callable, what: str, *args: object) -> object:
     """The student's answer for one case, with the no-ganlib rule and a clear None message."""
     if not callable(fn):
-        raise TypeError(f"pass your function itself (no parentheses), got {type(fn).__name__}")
-    with _without_ganlib(f"your {what}"):
+        raise _not_callable(fn)
+    with _without_ganlib(_("your {what}").format(what=what)):
         out = fn(*args)
     if out is None:
-        raise CheckFailed(f"your {what} returned None: did you forget `return`?")
+        raise CheckFailed(
+            _("your {what} returned None: did you forget `return`?").format(what=what)
+        )
     return out
 
 
@@ -403,7 +441,9 @@ def _pair(out: object, what: str) -> tuple[float, float]:
         first, second = out  # type: ignore[misc]
         return float(first), float(second)
     except (TypeError, ValueError) as e:
-        raise CheckFailed(f"your {what} should return two numbers, got {out!r}") from e
+        raise CheckFailed(
+            _("your {what} should return two numbers, got {got}").format(what=what, got=repr(out))
+        ) from e
 
 
 def check_mode_coverage(
@@ -420,11 +460,11 @@ def check_mode_coverage(
     cloud = centers[torch.randint(8, (400,), generator=gen)]
     cloud = cloud + 3 * std * torch.randn(400, 2, generator=gen, dtype=torch.float64)
     cases = [
-        ("24 samples on the 8 centres", centers.repeat(3, 1)),
-        ("1 sample on a centre and 2 far outside the ring", torch.cat([centers[:1], 10 * centers[:2]])),
-        ("samples at 2.9σ from one centre and 3.1σ from another", torch.cat([centers[:1] + 2.9 * std * out, centers[1:2] + 3.1 * std * out])),
-        ("a sample halfway between two modes", (centers[:1] + centers[1:2]) / 2),
-        ("400 samples spread around the 8 modes", cloud),
+        (_("24 samples on the 8 centres"), centers.repeat(3, 1)),
+        (_("1 sample on a centre and 2 far outside the ring"), torch.cat([centers[:1], 10 * centers[:2]])),
+        (_("samples at 2.9σ from one centre and 3.1σ from another"), torch.cat([centers[:1] + 2.9 * std * out, centers[1:2] + 3.1 * std * out])),
+        (_("a sample halfway between two modes"), (centers[:1] + centers[1:2]) / 2),
+        (_("400 samples spread around the 8 modes"), cloud),
     ]  # fmt: skip
 
     def measure(x, cutoff=lambda d: d <= 3 * std, through_all=False, fraction_of=None):
@@ -435,31 +475,35 @@ def check_mode_coverage(
 
     mistakes = [
         (lambda x: measure(x, cutoff=lambda d: d**2 <= 3 * std),
-         "the cutoff compares the squared distance with 3σ; compare the distance itself with 3σ."),
+         _("the cutoff compares the squared distance with 3σ; compare the distance itself with 3σ.")),
         (lambda x: measure(x, cutoff=lambda d: d <= std),
-         "the cutoff is σ; a high-quality sample is within 3σ of its nearest centre."),
+         _("the cutoff is σ; a high-quality sample is within 3σ of its nearest centre.")),
         (lambda x: measure(x, through_all=True),
-         "yours counts the nearest mode of every sample; only high-quality samples (within 3σ) capture a mode."),
+         _("yours counts the nearest mode of every sample; only high-quality samples (within 3σ) capture a mode.")),
         (lambda x: (measure(x)[0], measure(x)[0] / 8),
-         "the second number is the fraction of samples that are high quality, not of modes captured."),
+         _("the second number is the fraction of samples that are high quality, not of modes captured.")),
     ]  # fmt: skip
-    what = "mode coverage"
+    what = _("mode coverage")
     for label, x in cases:
         got = _pair(_call(coverage, what, x.clone(), centers.clone(), std), what)
         want = measure(x)
         if got[0] == want[0] and abs(got[1] - want[1]) < 1e-9:
             continue
-        hint = "compare your steps with the definition at the start of chapter 6."
+        hint = _("compare your steps with the definition at the start of chapter 6.")
         for mistake, message in mistakes:
             wrong = mistake(x)
             if got[0] == wrong[0] and abs(got[1] - wrong[1]) < 1e-9:
                 hint = message
                 break
         raise CheckFailed(
-            f"{label}: expected (modes, quality) = ({want[0]}, {want[1]:.4g}), yours is "
-            f"({got[0]:g}, {got[1]:.4g}): {hint}"
+            _("{case}: expected (modes, quality) = {want}, yours is {got}: {hint}").format(
+                case=label,
+                want=f"({want[0]}, {want[1]:.4g})",
+                got=f"({got[0]:g}, {got[1]:.4g})",
+                hint=hint,
+            )
         )
-    return f"check_mode_coverage: all {len(cases)} cases agree with the definition ✓"
+    return _("check_mode_coverage: all {n} cases agree with the definition ✓").format(n=len(cases))
 
 
 def check_nearest(
@@ -472,47 +516,72 @@ def check_nearest(
     train = torch.rand(40, 64, generator=gen)  # 8×8 images with pixels in [0, 1]
     moved = train[[3, 17, 29]] + 0.1 * torch.randn(3, 64, generator=gen)
     cases = [
-        ("for the training images themselves (each is its own nearest, at distance 0)", train[:10]),
-        ("for an image of 0.5s against the training images", torch.full((1, 64), 0.5)),
-        ("for 3 training images with a little noise", moved),
+        (
+            _("for the training images themselves (each is its own nearest, at distance 0)"),
+            train[:10],
+        ),
+        (_("for an image of 0.5s against the training images"), torch.full((1, 64), 0.5)),
+        (_("for 3 training images with a little noise"), moved),
     ]
-    what = "nearest-image search"
+    what = _("nearest-image search")
     for label, x in cases:
         out = _call(nearest, what, x.clone(), train.clone())
         try:
             dist, index = (torch.as_tensor(t).detach().double().flatten() for t in out)  # type: ignore[union-attr]
         except (TypeError, ValueError) as e:
-            raise CheckFailed(f"your {what} should return (distances, indices), got {out!r}") from e
+            raise CheckFailed(
+                _("your {what} should return (distances, indices), got {got}").format(
+                    what=what, got=repr(out)
+                )
+            ) from e
         full = torch.cdist(x.double(), train.double())
         want_d, want_i = full.min(dim=1)
         if dist.shape != want_d.shape or index.shape != want_i.shape:
             raise CheckFailed(
-                f"{label}: expected {len(x)} distances and {len(x)} indices (one per sample), "
-                f"yours gave {tuple(dist.shape)} and {tuple(index.shape)}: take the minimum over "
-                "the training images (dim=1), not over the samples."
+                _(
+                    "{case}: expected {n} distances and {n} indices (one per sample), yours gave "
+                    "{distances} and {indices}: take the minimum over the training images "
+                    "(dim=1), not over the samples."
+                ).format(
+                    case=label,
+                    n=len(x),
+                    distances=tuple(dist.shape),
+                    indices=tuple(index.shape),
+                )
             )
         if torch.allclose(dist, want_d, atol=1e-5) and torch.equal(index.long(), want_i):
             continue
         if torch.allclose(dist, want_d**2, atol=1e-5) and not torch.allclose(
             dist, want_d, atol=1e-5
         ):
-            hint = "those are squared distances; take the square root (torch.cdist does)."
+            hint = _("those are squared distances; take the square root (torch.cdist does).")
         elif torch.equal(index.long(), full.argmax(dim=1)):
-            hint = "those are the farthest training images; the nearest is the argmin."
+            hint = _("those are the farthest training images; the nearest is the argmin.")
         elif torch.allclose(dist, want_d, atol=1e-2):
-            hint = (
+            hint = _(
                 "close but not exact: float32 arithmetic leaves about 1e-3 for identical images; "
                 "compute in float64 (.double())."
             )
         elif not torch.equal(index.long(), want_i):
-            hint = "the distances may be right but the indices are not those of the nearest image."
+            hint = _(
+                "the distances may be right but the indices are not those of the nearest image."
+            )
         else:
-            hint = "compare your distance with sqrt(sum((s - t)²)) over the pixels."
+            hint = _("compare your distance with sqrt(sum((s - t)²)) over the pixels.")
         raise CheckFailed(
-            f"{label}: expected distances {_fmt(want_d)} at indices {want_i[:4].tolist()}, yours "
-            f"are {_fmt(dist)} at {index.long()[:4].tolist()}: {hint}"
+            _(
+                "{case}: expected distances {want} at indices {want_index}, yours are {got} at "
+                "{got_index}: {hint}"
+            ).format(
+                case=label,
+                want=_fmt(want_d),
+                want_index=want_i[:4].tolist(),
+                got=_fmt(dist),
+                got_index=index.long()[:4].tolist(),
+                hint=hint,
+            )
         )
-    return f"check_nearest: all {len(cases)} cases agree with a brute-force search ✓"
+    return _("check_nearest: all {n} cases agree with a brute-force search ✓").format(n=len(cases))
 
 
 def check_parzen(parzen: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]) -> str:
@@ -532,37 +601,43 @@ def check_parzen(parzen: Callable[[torch.Tensor, torch.Tensor, float], torch.Ten
     s30, x5 = (torch.rand(n, 4, generator=gen, dtype=torch.float64) for n in (30, 5))
     zero = torch.zeros(1, 2, dtype=torch.float64)
     cases = [
-        ("one sample at x itself, σ = 1, d = 2 (log N(0; 0, I) = −log 2π)", (zero, zero, 1.0)),
-        ("two samples, one at x and one 10 away, σ = 1", (torch.tensor([[0.0, 0.0], [10.0, 0.0]]).double(), zero, 1.0)),
-        ("30 samples and 5 points in 4 dimensions, σ = 0.3", (s30, x5, 0.3)),
-        ("a point 57 units from the only sample, σ = 0.1 (its kernel underflows)", (zero, torch.full((1, 2), 40.0).double(), 0.1)),
+        (_("one sample at x itself, σ = 1, d = 2 (log N(0; 0, I) = −log 2π)"), (zero, zero, 1.0)),
+        (_("two samples, one at x and one 10 away, σ = 1"), (torch.tensor([[0.0, 0.0], [10.0, 0.0]]).double(), zero, 1.0)),
+        (_("30 samples and 5 points in 4 dimensions, σ = 0.3"), (s30, x5, 0.3)),
+        (_("a point 57 units from the only sample, σ = 0.1 (its kernel underflows)"), (zero, torch.full((1, 2), 40.0).double(), 0.1)),
     ]  # fmt: skip
     mistakes = [
         (lambda s, x, sig: torch.log(torch.exp(right(s, x, sig) + math.log(len(s))) / len(s)),
-         "summing exp(...) and then taking the log underflows to −inf far from the samples; "
-         "stay in log space with torch.logsumexp."),
+         _("summing exp(...) and then taking the log underflows to −inf far from the samples; "
+           "stay in log space with torch.logsumexp.")),
         (lambda s, x, sig: right(s, x, sig, log_n=False),
-         "that is the log of a sum over the kernels; the estimate is their mean (subtract log n)."),
+         _("that is the log of a sum over the kernels; the estimate is their mean (subtract log n).")),
         (lambda s, x, sig: right(s, x, sig, const=False),
-         "the Gaussian's normalising constant −(d/2) log(2πσ²) is missing."),
+         _("the Gaussian's normalising constant −(d/2) log(2πσ²) is missing.")),
         (lambda s, x, sig: right(s, x, sig, sq_sigma=False),
-         "the exponent is −‖x − s‖²/(2σ²): σ squared, not σ."),
+         _("the exponent is −‖x − s‖²/(2σ²): σ squared, not σ.")),
     ]  # fmt: skip
-    what = "Parzen estimate"
+    what = _("Parzen estimate")
     for label, (s, x, sig) in cases:
         got = _as_tensor(_call(parzen, what, s.clone(), x.clone(), sig), what, (len(x),))
         want = right(s, x, sig)
         if _close(got, want):
             continue
-        hint = "it matches none of the usual mistakes; compare your formula with the text."
+        hint = _("it matches none of the usual mistakes; compare your formula with the text.")
         for mistake, message in mistakes:
             with torch.no_grad():
                 wrong = mistake(s, x, sig)
             if _close(got, wrong.to(got.dtype)):
                 hint = message
                 break
-        raise CheckFailed(f"{label}: expected {_fmt(want)}, yours is {_fmt(got)}: {hint}")
-    return f"check_parzen: all {len(cases)} cases agree with the log-sum-exp formula ✓"
+        raise CheckFailed(
+            _("{case}: expected {want}, yours is {got}: {hint}").format(
+                case=label, want=_fmt(want), got=_fmt(got), hint=hint
+            )
+        )
+    return _("check_parzen: all {n} cases agree with the log-sum-exp formula ✓").format(
+        n=len(cases)
+    )
 
 
 # Algorithm 1, one iteration. The check hands the student's step small players, SGD optimizers
@@ -579,14 +654,18 @@ class _Replay:
     def __call__(self, m: int) -> torch.Tensor:
         if m != self.batches[0].shape[0]:
             raise CheckFailed(
-                f"your step called {self.name}({m}); the check passes m = {len(self.batches[0])}: "
-                "sample with data(m) and noise(m)"
+                _(
+                    "your step called {sampler}({m}); the check passes m = {expected}: sample "
+                    "with data(m) and noise(m)"
+                ).format(sampler=self.name, m=m, expected=len(self.batches[0]))
             )
         if self.calls == len(self.batches):
             raise CheckFailed(
-                f"{self.name} was called more than {len(self.batches)} times in the check's two "
-                "iterations: Algorithm 1 samples data once per step of D, and noise once per step "
-                "of D and once more for G."
+                _(
+                    "{sampler} was called more than {n} times in the check's two iterations: "
+                    "Algorithm 1 samples data once per step of D, and noise once per step of D "
+                    "and once more for G."
+                ).format(sampler=self.name, n=len(self.batches))
             )
         self.calls += 1
         return self.batches[self.calls - 1].clone()
@@ -634,9 +713,9 @@ def _step_outcome(run: Callable, k: int, m: int) -> tuple[list[torch.Tensor], in
     data, noise = _Replay(xs, "data"), _Replay(zs, "noise")
     d_after: list[list[torch.Tensor]] = []  # D's parameters after each of its steps
     opt_d.register_step_post_hook(
-        lambda *_: d_after.append([p.detach().clone() for p in D.parameters()])
+        lambda *args: d_after.append([p.detach().clone() for p in D.parameters()])
     )
-    for _ in range(2):
+    for _iteration in range(2):
         run(G, D, opt_g, opt_d, data, noise)
     final = [p.detach().clone() for p in (*G.parameters(), *D.parameters())]
     return final, data.calls, noise.calls, d_after
@@ -647,14 +726,14 @@ def _same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
 
 
 _STEP_BUGS = {
-    "D descends V": "D's step descends V; D maximises V, so its loss is −V = −(mean log D(x) + mean log(1 − D(G(z)))).",
-    "minimax": "G's step descends log(1 − D(G(z))), the saturating cost; the exercise asks for the non-saturating −log D(G(z)).",
-    "G ascends": "G's step goes uphill on −log D(G(z)): G descends its cost (opt_g.step() after backward of the cost itself).",
-    "reused noise": "G's step reuses the noise of D's last minibatch; Algorithm 1 samples a fresh minibatch of m noise samples for G.",
-    "same D batch": "the k steps of D reuse one minibatch; Algorithm 1 samples fresh data and noise for each of the k steps.",
-    "no zero_grad for D": "D's gradients accumulate: each step of D also follows the gradients of D's earlier steps and of G's cost (G's backward fills D's .grad too). Call opt_d.zero_grad() before D's backward.",
-    "no detach": "D's loss sent gradients into G (no detach / no_grad on D's fakes), and they were added to G's own step.",
-    "G moves D": "G's step moved D (reader question 6): only opt_g may step after G's cost; D's parameters stay as D's last step left them.",
+    "D descends V": N_("D's step descends V; D maximises V, so its loss is −V = −(mean log D(x) + mean log(1 − D(G(z))))."),
+    "minimax": N_("G's step descends log(1 − D(G(z))), the saturating cost; the exercise asks for the non-saturating −log D(G(z))."),
+    "G ascends": N_("G's step goes uphill on −log D(G(z)): G descends its cost (opt_g.step() after backward of the cost itself)."),
+    "reused noise": N_("G's step reuses the noise of D's last minibatch; Algorithm 1 samples a fresh minibatch of m noise samples for G."),
+    "same D batch": N_("the k steps of D reuse one minibatch; Algorithm 1 samples fresh data and noise for each of the k steps."),
+    "no zero_grad for D": N_("D's gradients accumulate: each step of D also follows the gradients of D's earlier steps and of G's cost (G's backward fills D's .grad too). Call opt_d.zero_grad() before D's backward."),
+    "no detach": N_("D's loss sent gradients into G (no detach / no_grad on D's fakes), and they were added to G's own step."),
+    "G moves D": N_("G's step moved D (reader question 6): only opt_g may step after G's cost; D's parameters stay as D's last step left them."),
 }  # fmt: skip
 
 
@@ -668,39 +747,51 @@ def check_training_step(step: Callable[..., object]) -> str:
     parameters of G and D compared with Algorithm 1 written out here, and with the classic bugs.
     """
     if not callable(step):
-        raise TypeError(f"pass your function itself (no parentheses), got {type(step).__name__}")
+        raise _not_callable(step)
     m = 16
     for k in (1, 3):
 
         def student(G, D, opt_g, opt_d, data, noise, k=k):
-            with _without_ganlib("your training step", allowed=("ganlib.models",)):
+            with _without_ganlib(_("your training step"), allowed=("ganlib.models",)):
                 step(G, D, opt_d=opt_d, opt_g=opt_g, data=data, noise=noise, k=k, m=m)
 
         got, data_calls, noise_calls, d_after = _step_outcome(student, k, m)
         want = _step_outcome(lambda *a, k=k: _algorithm1(*a, k, m), k, m)[0]
         if _same(got, want):
             continue
-        where = f"With k = {k}, after two iterations:"
+        where = _("With k = {k}, after two iterations:").format(k=k)
         for bug, message in _STEP_BUGS.items():
             wrong = _step_outcome(lambda *a, k=k, bug=bug: _algorithm1(*a, k, m, bug), k, m)[0]
             if _same(got, wrong):
-                raise CheckFailed(f"{where} {message}")
+                raise CheckFailed(f"{where} {_(message)}")
         if len(d_after) != 2 * k:
             raise CheckFailed(
-                f"{where} D's optimiser stepped {len(d_after)} times, expected 2k = {2 * k}: "
-                "D takes k steps per iteration, G one."
+                where
+                + " "
+                + _(
+                    "D's optimiser stepped {steps} times, expected 2k = {expected}: D takes k "
+                    "steps per iteration, G one."
+                ).format(steps=len(d_after), expected=2 * k)
             )
         n_g = len(got) - len(d_after[-1])
         if not _same(d_after[-1], got[n_g:]):
-            raise CheckFailed(f"{where} {_STEP_BUGS['G moves D']}")
+            raise CheckFailed(f"{where} {_(_STEP_BUGS['G moves D'])}")
         if data_calls != 2 * k or noise_calls != 2 * (k + 1):
             raise CheckFailed(
-                f"{where} data was sampled {data_calls} times and noise {noise_calls} times; "
-                f"Algorithm 1 samples data k = {k} times and noise k + 1 = {k + 1} times per "
-                "iteration (a fresh minibatch for each step of D and one for G)."
+                where
+                + " "
+                + _(
+                    "data was sampled {data_calls} times and noise {noise_calls} times; "
+                    "Algorithm 1 samples data k = {k} times and noise k + 1 = {k1} times per "
+                    "iteration (a fresh minibatch for each step of D and one for G)."
+                ).format(data_calls=data_calls, noise_calls=noise_calls, k=k, k1=k + 1)
             )
         raise CheckFailed(
-            f"{where} G's and D's parameters differ from Algorithm 1's and match none of the usual "
-            "bugs; check each line against the paper's box (chapter 5)."
+            where
+            + " "
+            + _(
+                "G's and D's parameters differ from Algorithm 1's and match none of the usual "
+                "bugs; check each line against the paper's box (chapter 5)."
+            )
         )
-    return "check_training_step: k = 1 and k = 3 agree with Algorithm 1 over two iterations ✓"
+    return _("check_training_step: k = 1 and k = 3 agree with Algorithm 1 over two iterations ✓")

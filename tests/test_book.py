@@ -1,6 +1,7 @@
 """The website: a clean Jupyter Book build with warnings as errors, as `make book` runs it."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,12 @@ def test_chapter_5_animates_figure_1_without_a_kernel(site):
 
 
 def _pages(site):
-    return sorted(p for p in site.rglob("*.html") if p.relative_to(site).parts[0][0] not in "_.")
+    """Every page of both sites (the English root and ko/), not the theme's files in _static/."""
+    return sorted(
+        p
+        for p in site.rglob("*.html")
+        if not any(part[0] in "_." for part in p.relative_to(site).parts)
+    )
 
 
 def test_pages_need_nothing_from_the_internet(site):
@@ -96,3 +102,70 @@ def test_logo_favicon_and_title(site):
     page = (site / "notebooks" / "01_value_function.html").read_text()
     assert 'rel="icon"' in page and "logo" in page
     assert "<title>1. The value function" in page and "Generative Adversarial Nets, checked" in page
+
+
+# --- The Korean edition, built beside the English one in ko/ (`make book`, make test's step) ---
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _twin_sources(site):
+    """(English page, Korean page) for every page of the English book, by its source."""
+    english = [p for p in _pages(site) if p.relative_to(site).parts[0] != "ko"]
+    return [(p, site / "ko" / p.relative_to(site)) for p in english]
+
+
+def test_the_korean_site_has_every_page_in_korean(site):
+    ko = site / "ko"
+    assert (ko / "index.html").exists(), "no Korean site: `make book` builds ko/ too"
+    for page, twin in _twin_sources(site):
+        assert twin.exists(), f"{page.relative_to(site)} has no Korean page"
+    for page in _pages(ko):
+        html = page.read_text()
+        assert '<html lang="ko"' in html, page.name
+    for path in chapters():
+        html = (ko / "notebooks" / f"{path.stem}.html").read_text()
+        article = re.search(r"<article.*?</article>", html, flags=re.S).group(0)
+        text = re.sub(r"<[^>]+>", " ", article)
+        assert len(HANGUL.findall(text)) > 1000, f"{path.stem}: hardly any Korean"
+        # the same figures and animations as the English page, from the stored outputs
+        english = (site / "notebooks" / f"{path.stem}.html").read_text()
+        assert html.count("<img") == english.count("<img"), path.stem
+        assert html.count("new Animation(") == english.count("new Animation("), path.stem
+        assert "find_spec" not in html, f"{path.stem}: the install cell shows"
+        assert "GANLIB_LANGUAGE" not in html, f"{path.stem}: the language cell shows"
+    glossary = (ko / "book" / "glossary.html").read_text()
+    assert "판별자" in glossary and "discriminator" in glossary
+
+
+def test_every_page_links_to_its_twin_in_the_other_language(site):
+    switch = re.compile(r'<p class="language-switch"><a href="([^"]+)" hreflang="(\w+)"')
+    alternate = re.compile(r'<link rel="alternate" hreflang="(\w+)" href="([^"]+)"')
+    for page in _pages(site):
+        rel = page.relative_to(site)
+        if rel.name == "index.html":  # the redirects to book/intro.html
+            continue
+        korean = rel.parts[0] == "ko"
+        html = page.read_text()
+        found = switch.search(html)
+        assert found, f"{rel}: no language switch"
+        href, lang = found.groups()
+        assert lang == ("en" if korean else "ko"), rel
+        target = (page.parent / href).resolve()
+        assert target.exists(), f"{rel}: the switch leads to a missing {href}"
+        expected = rel.relative_to("ko") if korean else Path("ko") / rel
+        if (site / expected).exists():  # every page but the Korean glossary has a twin
+            assert target == (site / expected).resolve(), f"{rel} -> {href}"
+        assert alternate.search(html).groups() == (lang, href), rel
+
+
+def test_the_korean_front_page_links_the_faq_and_the_glossary(site):
+    page = (site / "ko" / "book" / "intro.html").read_text()
+    assert re.search(r'<a class="reference internal" href="faq\.html">', page), "no FAQ link"
+    assert 'href="glossary.html"' in page  # in the navigation: the Korean-only glossary
+    faq = (site / "ko" / "book" / "faq.html").read_text()
+    for n in range(1, 13):
+        assert f"<strong>{n}. " in faq, f"question {n} is missing from the Korean FAQ"
+    for target, anchor in re.findall(r'href="\.\./notebooks/([0-9a-z_]+\.html)#([\w-]+)"', faq):
+        html = (site / "ko" / "notebooks" / target).read_text()
+        assert f'id="{anchor}"' in html, f"ko: {target}#{anchor} does not exist"

@@ -11,6 +11,7 @@ import http.server
 import importlib.util
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -74,8 +75,9 @@ def context(base):
 
 
 def _pages(site) -> list[str]:
-    found = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    return [p for p in found if p[0] not in "_."]
+    """Every page of both sites (the English root and ko/), not the theme's files in _static/."""
+    found = sorted(p.relative_to(site) for p in site.rglob("*.html"))
+    return [p.as_posix() for p in found if not any(part[0] in "_." for part in p.parts)]
 
 
 MEASURE = """() => {
@@ -110,7 +112,7 @@ def visits(site, base, context):
         page.on("requestfailed", lambda r, p=problems: p.append(f"failed: {r.url[:100]}"))
         before = len(context.outside)
         page.goto(base + rel, wait_until="load")
-        if rel == "index.html":  # the site's root forwards to the introduction
+        if rel in ("index.html", "ko/index.html"):  # each site's root forwards to its introduction
             page.wait_for_url("**/book/intro.html")
             page.wait_for_load_state("load")
         page.wait_for_function(
@@ -152,6 +154,7 @@ def _step_every_animation(page) -> list[tuple[int, int, bool]]:
 
 def test_every_page_loads_offline_without_console_errors(visits):
     assert len(visits) >= 12  # intro, 8 chapters, instructor guide, FAQ, references, search ...
+    assert len([rel for rel in visits if rel.startswith("ko/")]) >= 13  # ... and the glossary
     for rel, seen in visits.items():
         assert not seen["outside"], f"{rel} asked the internet for {seen['outside']}"
         assert not seen["errors"], f"{rel}: {seen['errors']}"
@@ -162,6 +165,7 @@ def test_maths_is_typeset_everywhere(visits):
         assert seen["untypeset"] == 0 and not seen["raw"], f"{rel}: raw TeX left on the page"
     for rel in ("book/intro.html", "book/faq.html", *_chapter_pages()):
         assert visits[rel]["typeset"] > 20, f"{rel}: hardly any maths typeset"
+        assert visits[f"ko/{rel}"]["typeset"] == visits[rel]["typeset"], f"ko/{rel}: maths lost"
 
 
 def test_every_image_loads(visits):
@@ -172,6 +176,7 @@ def test_every_image_loads(visits):
 def test_every_animation_steps_when_clicked(visits):
     for rel in _chapter_pages()[:5]:  # chapters 1-4: the explorers' twins; 5: Figure 1 in motion
         assert visits[rel]["animations"] >= 1, f"{rel} has no animation"
+        assert visits[f"ko/{rel}"]["animations"] == visits[rel]["animations"], f"ko/{rel}"
     for rel, seen in visits.items():
         assert len(seen["steps"]) == seen["animations"]
         for before, after, changed in seen["steps"]:
@@ -186,14 +191,20 @@ def test_code_cells_fit_the_column(visits):
         )
 
 
-def test_colab_and_download_buttons_open_this_chapter(site, visits):
+@pytest.mark.parametrize("edition", ["", "ko/"])
+def test_colab_and_download_buttons_open_this_chapter(site, visits, edition):
     book = read()
     for path in chapters():
-        seen = visits[f"notebooks/{path.stem}.html"]
-        assert seen["colab"] == [book.colab(f"notebooks/{path.name}")], seen["colab"]
+        seen = visits[f"{edition}notebooks/{path.stem}.html"]
+        assert seen["colab"] == [book.colab(f"{edition}notebooks/{path.name}")], seen["colab"]
         (download,) = seen["downloads"]
-        nb = nbformat.read(site / "notebooks" / download, as_version=4)  # what a reader gets
-        assert book.requirement in nb.cells[1].source, "the download's install cell"
+        # what a reader gets: the English chapter, or the Korean one with its language cell first
+        nb = nbformat.read(site / edition / "notebooks" / download, as_version=4)
+        if edition:
+            assert nb.cells[0].source == "%env GANLIB_LANGUAGE=ko"
+            assert any("판별자" in c.source for c in nb.cells if c.cell_type == "markdown")
+        install = nb.cells[2 if edition else 1].source
+        assert book.requirement in install, "the download's install cell"
 
 
 def test_navigation_and_search(base, context, visits):
@@ -209,6 +220,36 @@ def test_navigation_and_search(base, context, visits):
     hits = page.eval_on_selector_all("ul.search li a", "els => els.map(e => e.href)")
     assert any("02_optimal_discriminator" in h for h in hits), hits[:5]
     page.close()
+
+
+def test_the_language_switch_and_the_korean_search(base, context, visits):
+    page = context.new_page()
+    page.goto(base + "notebooks/03_global_optimum.html")
+    page.click("p.language-switch a")
+    assert page.url == base + "ko/notebooks/03_global_optimum.html"
+    assert page.title().startswith("3. ") and "전역 최적" in page.title(), page.title()
+    page.click("p.language-switch a")
+    assert page.url == base + "notebooks/03_global_optimum.html"
+    page.goto(base + "ko/search.html?q=판별자")
+    page.wait_for_selector("ul.search li", timeout=15_000)
+    hits = page.eval_on_selector_all("ul.search li a", "els => els.map(e => e.href)")
+    assert any("ko/notebooks/02_optimal_discriminator" in h for h in hits), hits[:5]
+    page.close()
+
+
+def test_korean_text_has_a_korean_font():
+    """The screenshots show Korean, not empty boxes: a font with Hangul is installed."""
+    fonts = (
+        shutil.which("fc-list")
+        and subprocess.run(
+            ["fc-list", ":lang=ko", "family"], capture_output=True, text=True
+        ).stdout.strip()
+    )
+    if not fonts:
+        why = "no font with Hangul (`make test` installs fonts-nanum with apt-get as root)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI=true: {why}", pytrace=False)
+        pytest.skip(why)
 
 
 def _chapter_pages() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -98,8 +99,11 @@ def test_a_repository_colab_cannot_open_is_refused(tmp_path):
 @pytest.mark.skipif(not COLAB_PYTHON.exists(), reason="`make test` makes .venv-colab")
 def test_the_colab_like_environment_has_only_what_colab_has():
     probe = """
-import importlib.util, json, ganlib
+import importlib.util, json, os, ganlib
+from ganlib.language import _
+os.environ["GANLIB_LANGUAGE"] = "ko"  # as a Korean chapter's first cell sets it
 print(json.dumps({
+    "korean": _("D's loss"),
     "missing": [m for m in ("jupyter_book", "nbval", "nbgrader", "myst_nb", "pytest")
                 if importlib.util.find_spec(m) is None],
     "present": [m for m in ("torch", "numpy", "matplotlib", "ipywidgets", "sympy", "scipy",
@@ -118,3 +122,5 @@ print(json.dumps({
     version, location = seen["ganlib"]
     assert version == ganlib.__version__
     assert ".venv-colab" in location and "site-packages" in location  # installed, not the checkout
+    # the Korean check messages came with it (pyproject's package-data: the compiled catalog)
+    assert seen["korean"] != "D's loss" and re.search("[\uac00-\ud7a3]", seen["korean"])

@@ -137,3 +137,14 @@ def test_glossary_terms_carry_the_english_at_first_use():
             if at >= 0 and after.lower() != f" ({english.lower()}":
                 wrong.append(f"{path.stem}: {body[max(0, at - 20) : at + len(term) + 20]!r}")
     assert not wrong, f"{len(wrong)} first uses without the English term: {wrong[:5]}"
+
+
+def test_every_message_is_translated():
+    """The Korean edition is whole: no catalog (chapters, pages, book, ganlib) leaves English."""
+    left = []
+    for name in tr.names():
+        for message in tr.updated(name):
+            if message.id and (message.fuzzy or not message.string):
+                state = "fuzzy" if message.fuzzy else "untranslated"
+                left.append(f"{name}: {state}: {message.id[:70]!r}")
+    assert not left, f"{len(left)} messages not translated, the first: {left[:5]}"

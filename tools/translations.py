@@ -19,8 +19,12 @@ merges catalogs and compiles ``.mo`` files; mdpo splits CommonMark, not MyST (it
 but not the Korean notebooks that Colab opens.
 
 The Korean notebooks are the English ones with the markdown cells translated and one code cell
-added first, ``%env GANLIB_LANGUAGE=ko`` (for Korean check messages; ganlib does not read it yet):
-the English code cells, their stored outputs and the install cell are copied unchanged.
+added first, ``%env GANLIB_LANGUAGE=ko``: the English code cells, their stored outputs and the
+install cell are copied unchanged. That variable makes the exercises' feedback Korean
+(ganlib/language.py): the check messages of ganlib/coursework.py, marked ``_("...")`` or
+``N_("...")``, are extracted (Babel's extractor) into one more catalog,
+``ganlib/locale/ko/LC_MESSAGES/ganlib.po``, under the same rules, and compiled beside it to the
+``ganlib.mo`` that ganlib ships and reads with the standard library's gettext.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from pathlib import Path
 import nbformat
 import yaml
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from markdown_it import MarkdownIt
 
@@ -81,8 +87,25 @@ def book_messages(root: Path = ROOT) -> list[str]:
     return [config["title"]] + [part["caption"] for part in toc["parts"]]
 
 
+# The feedback ganlib gives on the exercises: its own catalog, shipped inside the package.
+GANLIB = "ganlib"
+GANLIB_SOURCES = ("ganlib/coursework.py",)
+KEYWORDS = {"_": None, "N_": None}  # ganlib.language's gettext and its "translate later" marker
+
+
+def ganlib_messages(root: Path = ROOT) -> list[tuple[str, tuple[str, int]]]:
+    """(message, (file, line)) for every message ganlib's code marks for translation."""
+    found = []
+    for rel in GANLIB_SOURCES:
+        for line, message, _comments, _context in extract_from_file(
+            "python", root / rel, keywords=KEYWORDS
+        ):
+            found.append((message, (rel, line)))
+    return found
+
+
 def template(name: str, root: Path = ROOT) -> Catalog:
-    """The catalog of one page or chapter (or ``book``), with every message untranslated."""
+    """The catalog of one page or chapter (or ``book``, or ``ganlib``), every message untranslated."""
     catalog = Catalog(
         locale=LANGUAGE,
         domain=name,
@@ -94,6 +117,13 @@ def template(name: str, root: Path = ROOT) -> Catalog:
     if name == "book":
         for message in book_messages(root):
             catalog.add(message, locations=[("_config.yml/_toc.yml", 0)])
+        return catalog
+    if name == GANLIB:
+        for message, where in ganlib_messages(root):
+            if message in catalog:
+                catalog[message].locations.append(where)
+            else:
+                catalog.add(message, locations=[where], flags=["python-brace-format"])
         return catalog
     path = next(p for p in sources(root) if p.stem == name)
     rel = path.relative_to(root).as_posix()
@@ -108,11 +138,20 @@ def template(name: str, root: Path = ROOT) -> Catalog:
 
 
 def names(root: Path = ROOT) -> list[str]:
-    return [p.stem for p in sources(root)] + ["book"]
+    return [p.stem for p in sources(root)] + ["book", GANLIB]
 
 
 def catalog_path(name: str, root: Path = ROOT) -> Path:
+    if name == GANLIB:
+        return root / "ganlib" / "locale" / LANGUAGE / "LC_MESSAGES" / f"{GANLIB}.po"
     return root / "locale" / LANGUAGE / "LC_MESSAGES" / f"{name}.po"
+
+
+def compiled(catalog: Catalog) -> bytes:
+    """The ``.mo`` file gettext reads: translated messages only (fuzzy ones stay English)."""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    return buffer.getvalue()
 
 
 def read(path: Path) -> Catalog:
@@ -175,6 +214,7 @@ def korean_config(book: Catalog, root: Path = ROOT) -> dict:
     sphinx["local_extensions"] = {k: f"../{v}" for k, v in sphinx["local_extensions"].items()}
     sphinx["config"]["html_extra_path"] = [f"../{p}" for p in sphinx["config"]["html_extra_path"]]
     sphinx["config"]["language"] = LANGUAGE
+    sphinx["config"]["language_switch"] = {"path": "..", "label": "English", "hreflang": "en"}
     return config
 
 
@@ -230,9 +270,10 @@ def outputs(root: Path = ROOT) -> dict[Path, bytes]:
     catalogs = {name: updated(name, root) for name in names(root)}
     for name, catalog in catalogs.items():
         files[catalog_path(name, root)] = dump(catalog)
+    files[catalog_path(GANLIB, root).with_suffix(".mo")] = compiled(catalogs[GANLIB])
     out = root / LANGUAGE
     for path in sources(root):
-        rel = path.relative_to(root)
+        rel = path.relative_to(root)  # (the ganlib catalog has no page: it is compiled above)
         catalog = catalogs[path.stem]
         if path.suffix == ".ipynb":
             text = notebook_text(korean_notebook(path, catalog))
@@ -269,13 +310,22 @@ def parse(file: Path) -> tuple[str, list[tuple[str, str]]]:
     return name, [(m.group(2), m.group(3).strip()) for m in BLOCK.finditer(text)]
 
 
+# A field that ganlib fills in ("{what} should be {want}"), or a MyST role's name ({doc}).
+FIELD = re.compile(r"\{(\w+)\}")
+
+
 def problems(english: str, korean: str) -> list[str]:
-    """What a translation changed that it must keep: maths, code, link targets, roles, tags."""
+    """What a translation changed that it must keep: maths, code, fields, link targets, roles."""
     found = []
     if sorted(protected(english)) != sorted(protected(korean)):
         missing = sorted(set(protected(english)) - set(protected(korean)))
         extra = sorted(set(protected(korean)) - set(protected(english)))
         found.append(f"maths/code differ: missing {missing}, added {extra}")
+    if sorted(FIELD.findall(english)) != sorted(FIELD.findall(korean)):
+        found.append(
+            f"fields differ: {sorted(FIELD.findall(english))} in the English, "
+            f"{sorted(FIELD.findall(korean))} in the translation"
+        )
     if english.startswith("|") and english.count("|") != korean.count("|"):
         found.append(f"table row: {english.count('|')} '|' in the English, {korean.count('|')}")
     if "\n\n" in korean:
