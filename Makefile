@@ -44,7 +44,8 @@ _build/.cache-stamp: $(wildcard ganlib/*.py) requirements.txt
 	mkdir -p _build && touch $@
 
 # The Korean edition (ko/, written by `make translations` from locale/ko): the same chapters with
-# the English stored outputs, executing nothing, built beside the English site in _build/html/ko/.
+# the outputs the English build just computed (book/_ext/english_outputs.py), executing nothing,
+# built after it and put beside it in _build/html/ko/.
 KO_BOOK := $(BIN)/jupyter-book build ko -W -n --keep-going --path-output _build/ko && \
 	rm -rf _build/html/ko && cp -r _build/ko/_build/html _build/html/ko
 
@@ -132,6 +133,8 @@ gpu-check: $(STAMP)  # on a GPU: unit tests, CPU = GPU theory, every chapter, th
 
 student: $(STAMP)  # the student version of every chapter in student/: nbgrader's release, made without it
 	$(BIN)/python -m tools.student_version --out student $(CHAPTERS)
+	$(BIN)/python -m tools.student_version --out student/ko \
+		$(if $(CHAPTERS),$(patsubst %,ko/notebooks/%.ipynb,$(basename $(notdir $(CHAPTERS)))),ko/notebooks/*.ipynb)
 
 # Students' notebooks graded without nbgrader, one fresh kernel and process per submission, with
 # time and memory limits: it runs code students wrote, so run it in a throwaway container or VM.

@@ -311,3 +311,30 @@ MODEL_V = next(
     for c in MODEL_V.cells
     if c.metadata.get("nbgrader", {}).get("grade_id") == "ex-01-value"
 )
+
+
+def test_a_korean_submission_gets_korean_feedback_and_the_same_points(tmp_path):
+    """The Korean chapter (ko/notebooks) is graded like the English one; its first cell makes the
+    checks speak Korean, so the first failure a student reads is Korean too."""
+    path = ROOT / "ko" / "notebooks" / "01_value_function.ipynb"
+    release = sv.student_version(nbformat.read(path, as_version=4), path.stem)
+    assert release.cells[0].source == "%env GANLIB_LANGUAGE=ko"  # kept in the student version
+    folder = tmp_path / "submitted"
+    for student, answer in (
+        ("model", _without_markers(MODEL_V)),
+        ("mistake", _with_mistake(MODEL_V, MISTAKES["01"][1])),
+    ):
+        nb = nbformat.from_dict(release)
+        cell = next(
+            c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex-01-value"
+        )
+        cell.source = answer
+        (folder / student).mkdir(parents=True)
+        nbformat.write(nb, folder / student / path.name)
+    rows = _grade(folder)
+    assert rows["model"]["total"] == rows["model"]["max"] == "3", rows["model"]
+    assert rows["mistake"]["total"] == "0", rows["mistake"]
+    failure = rows["mistake"]["first failure"]
+    assert failure.startswith("ex-01-value-tests") and "log를 빠뜨리지 않았나요?" in failure, (
+        failure
+    )

@@ -13,7 +13,9 @@ autograde would grade it, without the chapter's training:
   - executed in a fresh kernel, in an empty temporary folder, in a process of its own with a
     memory limit (``--memory-gb``), a time limit per cell (``--cell-timeout``: the cell is
     interrupted and scores 0) and one for the whole submission (``--timeout``);
-  - a test cell that runs without an error earns its points; the first error is reported.
+  - a test cell that runs without an error earns its points; the first error is reported;
+  - in the submission's language: a Korean chapter (ko/notebooks) sets ``GANLIB_LANGUAGE=ko`` in
+    its first cell, and its checks' messages, the first failure included, are Korean.
 One CSV row per submission: the points of every autograded cell, the total, the manually graded
 cells left to read, and the first failing message; a submission that is not a notebook, matches
 no chapter, or hangs gets a row that says so and the others go on. The executed notebooks go to
@@ -32,6 +34,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -41,10 +44,23 @@ from pathlib import Path
 
 import nbformat
 
+from ganlib.language import LANGUAGES
 from tools import student_version as sv
 from tools.chapters import chapters
 
 ROOT = Path(__file__).resolve().parents[1]
+LANGUAGE_TAG = "translation-language"  # a translated chapter's first cell (tools/translations.py)
+LANGUAGE_LINE = re.compile(r"%env GANLIB_LANGUAGE=(\w+)")
+
+
+def language_of(submission) -> str | None:
+    """The language of a translated chapter's feedback, from its first cell; None: English."""
+    for cell in submission.cells:
+        if LANGUAGE_TAG in cell.get("metadata", {}).get("tags", []):
+            found = LANGUAGE_LINE.fullmatch(cell.get("source", "").strip())
+            if found and found.group(1) in LANGUAGES:
+                return found.group(1)
+    return None
 
 
 def _defined(source: str) -> set[str]:
@@ -213,6 +229,8 @@ def grade(
             if k in ("PATH", "LANG", "LC_ALL", "OMP_NUM_THREADS")
         }
         env |= {"HOME": tmp, "MPLBACKEND": "Agg", "PYTHONPATH": ""}
+        if language_of(submission):  # the kernel inherits it, as the chapter's %env would set it
+            env["GANLIB_LANGUAGE"] = language_of(submission)
         cmd = [
             sys.executable,
             "-m",

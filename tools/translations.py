@@ -215,6 +215,9 @@ def korean_config(book: Catalog, root: Path = ROOT) -> dict:
     sphinx["config"]["html_extra_path"] = [f"../{p}" for p in sphinx["config"]["html_extra_path"]]
     sphinx["config"]["language"] = LANGUAGE
     sphinx["config"]["language_switch"] = {"path": "..", "label": "English", "hreflang": "en"}
+    # book/_ext/english_outputs.py: the chapters show the outputs the English build computed.
+    sphinx["local_extensions"]["english_outputs"] = "../book/_ext"
+    sphinx["config"]["english_outputs"] = "../_build/jupyter_execute"
     return config
 
 

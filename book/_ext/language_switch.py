@@ -35,14 +35,13 @@ def twin(srcdir: Path, path: str, pagename: str) -> str:
 def add_switch(app, pagename, templatename, context, doctree) -> None:
     """The link at the top of the article, and the alternate-language link in the head."""
     switch = app.config.language_switch
-    if not switch or "body" not in context:
+    if not switch:
         return
     href = escape(twin(Path(app.srcdir), switch["path"], pagename))
     lang = escape(switch["hreflang"])
-    context["body"] = (
-        f'<p class="language-switch"><a href="{href}" hreflang="{lang}" lang="{lang}">'
-        f"{escape(switch['label'])}</a></p>\n" + context["body"]
-    )
+    link = f'<a href="{href}" hreflang="{lang}" lang="{lang}">{escape(switch["label"])}</a>'
+    if "body" in context:  # a page of the book (genindex and search have no body: the head only)
+        context["body"] = f'<p class="language-switch">{link}</p>\n' + context["body"]
     context["metatags"] = (
         context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{lang}" href="{href}" />'
     )
