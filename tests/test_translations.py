@@ -148,3 +148,21 @@ def test_every_message_is_translated():
                 state = "fuzzy" if message.fuzzy else "untranslated"
                 left.append(f"{name}: {state}: {message.id[:70]!r}")
     assert not left, f"{len(left)} messages not translated, the first: {left[:5]}"
+
+
+def test_directive_titles_are_messages_and_labels_are_not():
+    text = (
+        ":::{admonition} How this was measured\n:class: dropdown\nOver ten seeds.\n:::\n\n"
+        ":::{exercise} Implementation: the value function\n:label: ex-01-value\nWrite $V$.\n:::\n\n"
+        ":::{solution} ex-01-value\n:class: dropdown\nThe mean of the logs.\n:::\n"
+    )
+    assert [m for m, _ in messages(text)] == [
+        "How this was measured",
+        "Over ten seeds.",
+        "Implementation: the value function",
+        "Write $V$.",
+        "The mean of the logs.",
+    ]
+    korean = translate(text, {"How this was measured": "측정 방법"}.get)
+    assert korean.startswith(":::{admonition} 측정 방법\n:class: dropdown\n")
+    assert ":::{solution} ex-01-value\n" in korean  # the label stays

@@ -102,10 +102,11 @@ def split(text: str) -> list[Block]:
         colon = COLON.match(line) if s.startswith(":::") else None
         heading = HEADING.match(line)
         item = ITEM.match(line)
-        if not s or OPTION.match(line) or TARGET.match(line) or s.startswith("<") or colon:
+        if not s or OPTION.match(line) or TARGET.match(line) or s.startswith("<"):
             pass
-        elif colon and "{solution}" not in colon.group(1):  # a solution's argument is a label
-            block.first, block.message = colon.group(1), colon.group(2)
+        elif colon:  # a directive's fence: its title is a message (a solution's is a label)
+            if "{solution}" not in colon.group(1):
+                block.first, block.message = colon.group(1), colon.group(2)
         elif heading:
             block.first, block.message = heading.group(1), heading.group(2)
         elif s.startswith("|"):
