@@ -135,6 +135,8 @@ def test_the_korean_site_has_every_page_in_korean(site):
         assert html.count("new Animation(") == english.count("new Animation("), path.stem
         assert "find_spec" not in html, f"{path.stem}: the install cell shows"
         assert "GANLIB_LANGUAGE" not in html, f"{path.stem}: the language cell shows"
+        assert "Show code cell" not in html, f"{path.stem}: myst-nb's button in English"
+        assert html.count("코드 보기") == english.count("Show code cell source"), path.stem
     glossary = (ko / "book" / "glossary.html").read_text()
     assert "판별자" in glossary and "discriminator" in glossary
 

@@ -217,7 +217,10 @@ def korean_config(book: Catalog, root: Path = ROOT) -> dict:
     sphinx["config"]["language_switch"] = {"path": "..", "label": "English", "hreflang": "en"}
     # book/_ext/english_outputs.py: the chapters show the outputs the English build computed.
     sphinx["local_extensions"]["english_outputs"] = "../book/_ext"
-    sphinx["config"]["english_outputs"] = "../_build/jupyter_execute"
+    sphinx["config"]["english_outputs"] = {"book": "..", "cache": "../_build/.jupyter_cache"}
+    # myst-nb's button on a folded code cell (the book folds only code: hide-input).
+    sphinx["config"]["nb_code_prompt_show"] = "코드 보기"
+    sphinx["config"]["nb_code_prompt_hide"] = "코드 숨기기"
     return config
 
 
