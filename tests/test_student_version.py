@@ -271,3 +271,20 @@ def test_chapter_5_has_the_student_write_algorithm_1():
         c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex-05-step"
     )
     assert "opt_d.step()" not in answer.source and "raise NotImplementedError()" in answer.source
+
+
+def test_the_korean_chapters_give_the_same_exercises_and_points():
+    """`make student` writes student/ko/ too: the same graded cells, ids and points."""
+    for path in chapters():
+        korean = ROOT / "ko" / "notebooks" / path.name
+        ours = sv.student_version(nbformat.read(korean, as_version=4), path.stem)
+        english = sv.student_version(nbformat.read(path, as_version=4), path.stem)
+        assert sv.points(ours) == sv.points(english), path.stem
+        assert [k for _, k, _ in sv.exercises(ours)] == [k for _, k, _ in sv.exercises(english)]
+
+
+def test_an_exercise_title_without_a_kind_is_refused_by_name():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(":::{exercise} Think about it\n:label: ex-x\n:::")]
+    with pytest.raises(ValueError, match=r"'Think about it' starts with no kind.*Derivation"):
+        sv.exercises(nb)

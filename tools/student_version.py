@@ -40,6 +40,8 @@ CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 # Points per graded cell, by the kind of exercise it belongs to (the instructor guide's table).
 POINTS = {"Derivation": 3, "Implementation": 3, "Experiment": 3}
+# A title's kind in the Korean edition (ko/notebooks, locale/ko): "유도: …" is a derivation.
+KINDS = {"유도": "Derivation", "구현": "Implementation", "실험": "Experiment"}
 POINTS_BY_LABEL = {"ex-05-step": 5}  # Algorithm 1 written out: the chapter's main exercise
 SETUP_TAG = "exercise-setup"  # cells before the exercises that grading runs first
 
@@ -89,7 +91,14 @@ def exercises(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
         if cell.cell_type == "markdown" and ":::{exercise}" in cell.source:
             title = cell.source.split(":::{exercise}", 1)[1].split("\n", 1)[0].strip()
             label = re.search(r":label: (\S+)", cell.source)
-            found.append((i, title.split(":", 1)[0], label.group(1) if label else f"cell-{i}"))
+            kind = title.split(":", 1)[0].strip()
+            kind = KINDS.get(kind, kind)
+            if kind not in POINTS:
+                raise ValueError(
+                    f"cell {i}: the exercise {title!r} starts with no kind; a title starts with "
+                    f"one of {sorted(POINTS)} (or {sorted(KINDS)} in Korean) and a colon"
+                )
+            found.append((i, kind, label.group(1) if label else f"cell-{i}"))
     return found
 
 
