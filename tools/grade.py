@@ -229,8 +229,8 @@ def grade(
             if k in ("PATH", "LANG", "LC_ALL", "OMP_NUM_THREADS")
         }
         env |= {"HOME": tmp, "MPLBACKEND": "Agg", "PYTHONPATH": ""}
-        if language_of(submission):  # the kernel inherits it, as the chapter's %env would set it
-            env["GANLIB_LANGUAGE"] = language_of(submission)
+        if language := language_of(submission):  # the kernel inherits it, as %env sets it
+            env["GANLIB_LANGUAGE"] = language
         cmd = [
             sys.executable,
             "-m",
