@@ -40,7 +40,7 @@ $(STAMP): requirements.txt pyproject.toml
 # Executed chapters are cached (_build/.jupyter_cache) until a chapter's code changes; a change
 # to ganlib or to the pinned packages empties the cache, so the site shows what the code does now.
 _build/.cache-stamp: $(wildcard ganlib/*.py) requirements.txt
-	rm -rf _build/.jupyter_cache _build/.doctrees  # (without the doctrees Sphinx re-reads all)
+	rm -rf _build/.jupyter_cache _build/.doctrees _build/runs  # (without the doctrees Sphinx re-reads all)
 	mkdir -p _build && touch $@
 
 # The Korean edition (ko/, written by `make translations` from locale/ko): the same chapters with
@@ -48,6 +48,10 @@ _build/.cache-stamp: $(wildcard ganlib/*.py) requirements.txt
 # built after it and put beside it in _build/html/ko/.
 KO_BOOK := $(BIN)/jupyter-book build ko -W -n --keep-going --path-output _build/ko && \
 	rm -rf _build/html/ko && cp -r _build/ko/_build/html _build/html/ko
+
+# ganlib's run cache (train(reuse=True)): chapter 8 loads the GANs chapter 7 trained instead of
+# training them again. Kept in the build; a change to ganlib empties it, as it does the cache above.
+export GANLIB_CACHE := $(CURDIR)/_build/runs
 
 book: $(STAMP) _build/.cache-stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -59,7 +63,8 @@ book: $(STAMP) _build/.cache-stamp
 STEP = $(BIN)/python -m tools.step
 test: $(STAMP) colab-kernel chromium _build/.cache-stamp
 	$(STEP) lint 120 -- sh -c '$(BIN)/ruff check . && $(BIN)/ruff format --check .'
-	rm -rf _build/executed
+	rm -rf _build/executed _build/test-runs  # the chapters train afresh: nothing from an earlier run
+	GANLIB_CACHE=$(CURDIR)/_build/test-runs \
 	$(STEP) "unit tests and chapters (nbval)" 3300 -- $(BIN)/python -m pytest --nbval \
 		--nbval-kernel-name $(COLAB_KERNEL) -m "not site" -n 2 --dist loadfile --no-loadscope-reorder
 	$(STEP) "book cache" 60 -- $(BIN)/python -m tools.book_cache

@@ -14,6 +14,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import pickle
+import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -38,6 +41,7 @@ from .optimizers import (
     set_schedule,
 )
 from .population import Population
+from .run_cache import cache_dir, fingerprint
 from .runtime import check_seed, own_random_stream, rng_state, set_rng_state, threads_for
 
 __all__ = [
@@ -236,6 +240,17 @@ def iteration(
     return torch.stack([d_loss, g_loss.detach(), d_real, d_fake, grad_norm])
 
 
+def _finished_run(path: os.PathLike, key: str, steps: int) -> bool:
+    """Whether ``path`` holds the finished run of fingerprint ``key`` (a damaged file: no)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except (OSError, RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError):
+        return False  # absent, or truncated by a killed save: train again and replace it
+    if not isinstance(state, dict):
+        return False
+    return state.get("fingerprint") == key and state.get("step") == steps
+
+
 def _has_dropout(D: nn.Module) -> bool:
     return any(isinstance(m, nn.Dropout) and m.p > 0 for m in D.modules())
 
@@ -374,6 +389,7 @@ def train(
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int = 0,
     resume: str | os.PathLike | None = None,
+    reuse: bool = False,
 ) -> History:
     """min_G max_D V(D, G) by alternating minibatch steps: Algorithm 1 (k = 1 in the paper).
 
@@ -403,6 +419,10 @@ def train(
     ``callback(step, G, D)`` runs after every step. With ``checkpoint`` a file is written every
     ``checkpoint_every`` steps and at the end; ``resume`` continues from such a file up to
     ``steps`` in total, exactly as an uninterrupted run would have.
+    With ``reuse=True`` (and a ``seed``) the finished run is kept in ganlib's run cache
+    (:mod:`ganlib.run_cache`: ``$GANLIB_CACHE``, else ``~/.cache/ganlib``), and the same call
+    again, with players built the same way, loads it instead of training: the same parameters,
+    History and optimizer states, on this machine with this code and these packages.
     """
     settings = Settings(
         k=k,
@@ -417,6 +437,17 @@ def train(
     checkpoint_every = _int_at_least("checkpoint_every", checkpoint_every, 0)
     members = _members(G, D)
     seed = check_seed(seed)
+    if not isinstance(reuse, bool):
+        raise ValueError(f"reuse must be True or False, got {reuse!r}")
+    if reuse:
+        clashes = {"callback": callback, "checkpoint": checkpoint, "resume": resume}
+        given = [name for name, v in clashes.items() if v is not None]
+        if seed is None or given:
+            why = f"it cannot be combined with {', '.join(given)}" if given else "seed is None"
+            raise ValueError(
+                "reuse=True replays a finished run, so it needs a seed and no callback, "
+                f"checkpoint or resume; {why}"
+            )
     device = resolve_device(device)
     run = _Run(
         G=G,
@@ -434,6 +465,8 @@ def train(
         own_random_stream(seed, device, fork=seed is not None or resume is not None),
         threads_for(device, batch_size, G, D),
     ):
+        if reuse:
+            return run.reused_or_trained(steps, seed)
         return run.to_step(steps, resume)
 
 
@@ -451,6 +484,19 @@ class _Run:
     callback: Callable[[int, nn.Module, nn.Module], None] | None
     checkpoint: str | os.PathLike | None
     checkpoint_every: int
+    fingerprint: str | None = None  # set when the run is kept in the run cache (reuse=True)
+
+    def reused_or_trained(self, steps: int, seed: int) -> History:
+        """The cached run of this fingerprint, loaded; else this run trained and then cached."""
+        key = fingerprint(
+            self.G, self.D, self.data, settings=self.settings, steps=steps, seed=seed,
+            device=self.device,
+        )  # fmt: skip
+        path = cache_dir() / f"run-{key[:32]}.pt"
+        if _finished_run(path, key, steps):
+            return self.to_step(steps, resume=path)
+        self.checkpoint, self.fingerprint = path, key
+        return self.to_step(steps, resume=None)
 
     def to_step(self, steps: int, resume) -> History:
         G, D, s = self.G, self.D, self.settings
@@ -579,6 +625,14 @@ class _Run:
             "rng": rng_state(),
             "diverged": dict(self.diverged),
         }
+        if self.fingerprint is not None:
+            extra["fingerprint"] = self.fingerprint
+            try:
+                save_checkpoint(self.checkpoint, self.G, self.D, step=step, opt_g=self.opt_g,
+                                opt_d=self.opt_d, extra=extra)  # fmt: skip
+            except OSError as err:  # a cache that cannot be written costs the next call a run
+                warnings.warn(f"train(reuse=True) could not keep the run: {err}", stacklevel=4)
+            return
         save_checkpoint(
             self.checkpoint,
             self.G,

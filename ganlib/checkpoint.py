@@ -44,7 +44,7 @@ def save_checkpoint(
         **(extra or {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two processes may save one path
     torch.save(state, tmp)
     os.replace(tmp, path)
     return path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -60,6 +61,20 @@ def environment(extra: dict[str, str]):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextmanager
+def fresh_run_cache():
+    """ganlib's run cache (train(reuse=True)) in a new temporary folder for this command.
+
+    Chapters run under it share runs with each other, as in a reader's session (chapter 8 loads
+    the GANs chapter 7 trained), and never with an earlier command: every command trains anew.
+    """
+    with (
+        tempfile.TemporaryDirectory(prefix="ganlib-runs-") as folder,
+        environment({"GANLIB_CACHE": folder}),
+    ):
+        yield folder
 
 
 def execute(

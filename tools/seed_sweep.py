@@ -20,7 +20,7 @@ from collections import defaultdict
 
 import nbformat
 
-from tools.chapters import chapters, environment, errors, execute, with_seed
+from tools.chapters import chapters, environment, errors, execute, fresh_run_cache, with_seed
 
 MARK = "SEED-SWEEP:"
 # Appended to each run: every number the chapter defined, by name: floats and ints, and the
@@ -94,7 +94,7 @@ def main() -> int:
     for path in chapters(args.chapters):
         values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         for machine, env in machines.items():
-            with environment(env):
+            with environment(env), fresh_run_cache():  # runs shared within one machine's pass
                 for seed in seeds(args.seeds):
                     floats, failures = run(path, seed)
                     for name, v in floats.items():
