@@ -5,7 +5,8 @@ One module per idea of the paper: ``distributions`` (p_data), ``models`` (G and 
 (Algorithm 1: ``train``), ``population`` (N independent players trained at once), ``data``
 (digits and MNIST), ``metrics`` (distances, Parzen log-likelihood: Table 1), ``figures``
 (Figure 1), ``images`` (Figures 2 and 3), ``checkpoint``, and ``coursework`` (feedback on the exercises, not part of the paper);
-``runtime`` holds how a run executes (its random stream, its CPU threads).
+``runtime`` holds how a run executes (its random stream, its CPU threads), ``run_cache`` where a
+finished run is kept for ``train(..., reuse=True)``.
 """
 
 from . import (

@@ -1,7 +1,8 @@
 """Algorithm 1 of the paper: minibatch training of D and G, k steps of D per step of G.
 
 :func:`iteration` is one pass of the algorithm's outer loop; :func:`train` runs it ``steps`` times
-with its :class:`Settings`, keeps a :class:`History`, checkpoints and resumes. Both players may be
+with its :class:`Settings`, keeps a :class:`History`, checkpoints and resumes, and reuses a
+finished run from the run cache (:mod:`ganlib.run_cache`). Both players may be
 ordinary models or :class:`~ganlib.population.Population` s of N members trained side by side.
 
 Everything stays on the device: data, noise and the running history. The host reads the history
