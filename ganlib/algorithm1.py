@@ -422,8 +422,9 @@ def train(
     ``steps`` in total, exactly as an uninterrupted run would have.
     With ``reuse=True`` (and a ``seed``) the finished run is kept in ganlib's run cache
     (:mod:`ganlib.run_cache`: ``$GANLIB_CACHE``, else ``~/.cache/ganlib``), and the same call
-    again, with players built the same way, loads it instead of training: the same parameters,
-    History and optimizer states, on this machine with this code and these packages.
+    again, with players built the same way, loads it instead of training: the same parameters
+    and History, on this machine with this ganlib and torch. Players with hooks or layers from
+    outside ganlib and torch.nn are refused (their code is not in the fingerprint).
     """
     settings = Settings(
         k=k,
@@ -495,7 +496,10 @@ class _Run:
         )  # fmt: skip
         path = cache_dir() / f"run-{key[:32]}.pt"
         if _finished_run(path, key, steps):
-            return self.to_step(steps, resume=path)
+            try:
+                return self.to_step(steps, resume=path)
+            except FileNotFoundError:
+                pass  # removed since it was checked (torch.load fails before any state loads)
         self.checkpoint, self.fingerprint = path, key
         return self.to_step(steps, resume=None)
 
@@ -631,7 +635,8 @@ class _Run:
             try:
                 save_checkpoint(self.checkpoint, self.G, self.D, step=step, opt_g=self.opt_g,
                                 opt_d=self.opt_d, extra=extra)  # fmt: skip
-            except OSError as err:  # a cache that cannot be written costs the next call a run
+            except (OSError, RuntimeError) as err:  # (a full disk: torch.save's RuntimeError)
+                # A cache that cannot be written costs the next call a run, not this one's result.
                 warnings.warn(f"train(reuse=True) could not keep the run: {err}", stacklevel=4)
             return
         save_checkpoint(

@@ -9,7 +9,16 @@ import copy
 import pytest
 import torch
 
-from ganlib import Discriminator, Generator, algorithm1, population, ring, run_cache, train
+from ganlib import (
+    Discriminator,
+    Generator,
+    Population,
+    algorithm1,
+    population,
+    ring,
+    run_cache,
+    train,
+)
 
 KW = {"steps": 30, "batch_size": 32, "optimizer": "adam", "progress": False, "device": "cpu"}
 
@@ -22,6 +31,12 @@ def _build():
 
 def _flat(model):
     return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def _same_history(a, b):
+    for name in ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"):
+        assert torch.equal(getattr(a, name), getattr(b, name)), name
+    assert a.diverged == b.diverged
 
 
 @pytest.fixture
@@ -57,8 +72,7 @@ def test_a_reused_run_equals_the_run_trained_without_the_cache(cache, no_trainin
     second = train(G_b, D_b, data, seed=4, reuse=True, **KW)
     assert torch.equal(torch.get_rng_state(), state)  # the caller's random state, as after training
     for history in (first, second):
-        assert torch.equal(history.d_loss, reference.d_loss)
-        assert torch.equal(history.g_grad_norm, reference.g_grad_norm)
+        _same_history(history, reference)
     for model, ref in ((G_a, G_ref), (D_a, D_ref), (G_b, G_ref), (D_b, D_ref)):
         assert torch.equal(_flat(model), _flat(ref))
 
@@ -66,28 +80,80 @@ def test_a_reused_run_equals_the_run_trained_without_the_cache(cache, no_trainin
 def test_a_single_model_and_a_distribution_are_reused_too(cache, no_training):
     torch.manual_seed(0)
     G, D = _build()
+    G_ref, D_ref = copy.deepcopy(G), copy.deepcopy(D)
     G_again, D_again = copy.deepcopy(G), copy.deepcopy(D)
+    reference = train(G_ref, D_ref, ring(), seed=1, **KW)
     train(G, D, ring(), seed=1, reuse=True, **KW)
     no_training()
-    train(G_again, D_again, ring(), seed=1, reuse=True, **KW)
-    assert torch.equal(_flat(G), _flat(G_again)) and torch.equal(_flat(D), _flat(D_again))
+    again = train(G_again, D_again, ring(), seed=1, reuse=True, **KW)
+    _same_history(again, reference)
+    assert torch.equal(_flat(G_again), _flat(G_ref)) and torch.equal(_flat(D_again), _flat(D_ref))
+
+
+def test_a_population_with_a_diverged_member_is_reused_with_it(cache, no_training):
+    torch.manual_seed(0)
+    members = [_build() for _ in range(3)]
+    with torch.no_grad():  # member 1's D starts with enormous weights: its loss overflows
+        for p in members[1][1].parameters():
+            p.mul_(1e30)
+    G, D = Population([g for g, _ in members]), Population([d for _, d in members])
+    kw = {**KW, "steps": 150, "optimizer": "sgd", "lr": 0.05}
+    reference = train(copy.deepcopy(G), copy.deepcopy(D), ring(), seed=0, **kw)
+    assert list(reference.diverged) == [1]
+    train(copy.deepcopy(G), copy.deepcopy(D), ring(), seed=0, reuse=True, **kw)
+    no_training()
+    again = train(G, D, ring(), seed=0, reuse=True, **kw)
+    assert again.diverged == reference.diverged
+    for name in ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"):
+        assert torch.equal(getattr(again, name).isnan(), getattr(reference, name).isnan())
+        assert torch.equal(getattr(again, name).nan_to_num(), getattr(reference, name).nan_to_num())
+
+
+CHANGES = {  # a change to train's settings: the keyword and its new value
+    "k": ("k", 2),
+    "g_lr": ("g_lr", 1e-3),
+    "batch size": ("batch_size", 16),
+    "loss": ("loss", "minimax"),
+    "optimizer": ("optimizer", "sgd"),
+    "lr": ("lr", 1e-3),
+    "seed": ("seed", 5),
+    "steps": ("steps", 31),
+}
 
 
 @pytest.mark.parametrize(
     "change",
-    ["seed", "steps", "lr", "starting weights", "one data value", "mixture", "dropout", "code"],
+    [
+        *CHANGES,
+        "paper schedule",
+        "starting weights",
+        "prior",
+        "a frozen layer",
+        "one data value",
+        "mixture",
+        "dropout",
+        "code",
+        "MKL mode",
+    ],
 )
 def test_anything_that_changes_the_run_trains_again(cache, monkeypatch, change, tmp_path):
     data = torch.randn(200, 2)
     base = dict(KW, seed=4)
     G, D = population(_build, range(2))
     train(copy.deepcopy(G), copy.deepcopy(D), data, reuse=True, **base)
-    if change == "seed":
-        base["seed"] = 5
-    elif change == "steps":
-        base["steps"] = 31
-    elif change == "lr":
-        base["lr"] = 1e-3
+    if change in CHANGES:
+        key, value = CHANGES[change]
+        base[key] = value
+    elif change == "paper schedule":
+        base.update(optimizer="sgd")
+        train(copy.deepcopy(G), copy.deepcopy(D), data, reuse=True, **base)
+        base.update(schedule="paper")
+    elif change == "prior":  # the same weights, another p_z
+        G.noise = "uniform" if G.noise == "gaussian" else "gaussian"
+    elif change == "a frozen layer":
+        G.net[0].weight.requires_grad_(False)
+    elif change == "MKL mode":
+        monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
     elif change == "starting weights":
         G, D = population(_build, [0, 7])
     elif change == "one data value":
@@ -99,16 +165,13 @@ def test_anything_that_changes_the_run_trains_again(cache, monkeypatch, change, 
     elif change == "dropout":  # the same parameters, another layer setting
         D.net[2].p = 0.3
     else:
-        code = tmp_path / "code"
-        code.mkdir()
-        (code / "algorithm1.py").write_text("# ganlib, changed\n")
-        monkeypatch.setattr(run_cache, "_CODE", code)
+        monkeypatch.setattr(run_cache, "CODE_DIGEST", "another ganlib")
     before = set(cache.glob("run-*.pt"))
     calls = []
     step = algorithm1.iteration
     monkeypatch.setattr(algorithm1, "iteration", lambda *a, **k: calls.append(1) or step(*a, **k))
     train(G, D, data, reuse=True, **base)
-    assert len(calls) == base["steps"]
+    assert len(calls) == base["steps"]  # every iteration ran: trained, not loaded
     assert len(set(cache.glob("run-*.pt")) - before) == 1
 
 
@@ -163,3 +226,34 @@ def test_the_cache_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("GANLIB_CACHE", " ")
     with pytest.raises(ValueError, match="GANLIB_CACHE is set but empty"):
         run_cache.cache_dir()
+
+
+def test_the_code_digest_changes_with_any_module_and_is_read_at_import(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text("y = 2\n")
+    before = run_cache._code_digest(tmp_path)
+    (tmp_path / "b.py").write_text("y = 3\n")
+    assert run_cache._code_digest(tmp_path) != before
+    assert run_cache.CODE_DIGEST == run_cache._code_digest(run_cache._CODE)  # ganlib as imported
+
+
+class _OwnGenerator(Generator):  # code the fingerprint cannot see
+    pass
+
+
+def test_players_whose_code_the_fingerprint_cannot_see_are_refused(cache):
+    G, D = _build()
+    with pytest.raises(ValueError, match=r"class .*_OwnGenerator.*only ganlib's and torch.nn's"):
+        train(_OwnGenerator(3, 2), D, torch.randn(100, 2), seed=0, reuse=True, **KW)
+    D.net[0].register_forward_hook(lambda module, inputs, output: output * 2)
+    with pytest.raises(ValueError, match=r"cannot see the hooks on D's layer net.0"):
+        train(G, D, torch.randn(100, 2), seed=0, reuse=True, **KW)
+
+
+def test_a_0_dim_buffer_is_fingerprinted():
+    G, D = _build()
+    D.register_buffer("count", torch.tensor(3))
+    kw = {"settings": algorithm1.Settings(), "steps": 1, "seed": 0, "device": torch.device("cpu")}
+    first = run_cache.fingerprint(G, D, ring(), **kw)
+    D.count += 1
+    assert run_cache.fingerprint(G, D, ring(), **kw) != first
