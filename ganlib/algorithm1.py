@@ -486,7 +486,7 @@ class _Run:
     callback: Callable[[int, nn.Module, nn.Module], None] | None
     checkpoint: str | os.PathLike | None
     checkpoint_every: int
-    fingerprint: str | None = None  # set when the run is kept in the run cache (reuse=True)
+    cache_key: str | None = None  # the run's fingerprint when it goes to the run cache (reuse=True)
 
     def reused_or_trained(self, steps: int, seed: int) -> History:
         """The cached run of this fingerprint, loaded; else this run trained and then cached."""
@@ -500,7 +500,7 @@ class _Run:
                 return self.to_step(steps, resume=path)
             except FileNotFoundError:
                 pass  # removed since it was checked (torch.load fails before any state loads)
-        self.checkpoint, self.fingerprint = path, key
+        self.checkpoint, self.cache_key = path, key
         return self.to_step(steps, resume=None)
 
     def to_step(self, steps: int, resume) -> History:
@@ -630,24 +630,16 @@ class _Run:
             "rng": rng_state(),
             "diverged": dict(self.diverged),
         }
-        if self.fingerprint is not None:
-            extra["fingerprint"] = self.fingerprint
-            try:
-                save_checkpoint(self.checkpoint, self.G, self.D, step=step, opt_g=self.opt_g,
-                                opt_d=self.opt_d, extra=extra)  # fmt: skip
-            except (OSError, RuntimeError) as err:  # (a full disk: torch.save's RuntimeError)
-                # A cache that cannot be written costs the next call a run, not this one's result.
-                warnings.warn(f"train(reuse=True) could not keep the run: {err}", stacklevel=4)
-            return
-        save_checkpoint(
-            self.checkpoint,
-            self.G,
-            self.D,
-            step=step,
-            opt_g=self.opt_g,
-            opt_d=self.opt_d,
-            extra=extra,
-        )
+        if self.cache_key is not None:
+            extra["fingerprint"] = self.cache_key
+        try:
+            save_checkpoint(self.checkpoint, self.G, self.D, step=step, opt_g=self.opt_g,
+                            opt_d=self.opt_d, extra=extra)  # fmt: skip
+        except (OSError, RuntimeError) as err:  # (a full disk: torch.save's RuntimeError)
+            if self.cache_key is None:
+                raise  # a checkpoint the caller asked for
+            # A cache that cannot be written costs the next call a run, not this one's result.
+            warnings.warn(f"train(reuse=True) could not keep the run: {err}", stacklevel=4)
 
     def _resume(self, path, steps: int) -> int:
         state = load_checkpoint(
