@@ -164,17 +164,19 @@ class Discriminator(nn.Module):
 
 
 def paper_networks(
-    image_dim: int, g_width: int = 1200, latent_dim: int = 100
+    image_dim: int, g_width: int = 1200, d_width: int = 240, latent_dim: int = 100
 ) -> tuple[Generator, Discriminator]:
     """(G, D) of the paper's MNIST run (goodfeli/adversarial, mnist.yaml), for images of
     ``image_dim`` pixels in [0, 1].
 
     G: z ∼ U(−√3, √3)^100 → ``g_width`` ReLU → ``g_width`` ReLU → sigmoid pixels (paper: 1200).
-    D: maxout 240 × 5 pieces → maxout 240 × 5 → one logit, keeping 0.8 of the inputs and 0.5 of
-    the hidden units under dropout.
+    D: maxout ``d_width`` × 5 pieces → maxout ``d_width`` × 5 → one logit (paper: 240), keeping
+    0.8 of the inputs and 0.5 of the hidden units under dropout.
     """
     G = Generator(
         latent_dim, image_dim, hidden=(g_width, g_width), noise="uniform", out_activation="sigmoid"
     )
-    D = Discriminator(image_dim, hidden=(240, 240), maxout_pieces=5, dropout=0.5, input_dropout=0.2)
+    D = Discriminator(
+        image_dim, hidden=(d_width, d_width), maxout_pieces=5, dropout=0.5, input_dropout=0.2
+    )
     return G, D

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from ganlib import Discriminator, Generator
+from ganlib import Discriminator, Generator, paper_networks
 from ganlib.models import Maxout
 
 
@@ -19,6 +19,26 @@ def test_paper_mnist_networks_are_reachable():
     assert [(m.out_features, m.pieces) for m in maxouts] == [(240, 5), (240, 5)]
     drops = [m.p for m in D.modules() if isinstance(m, torch.nn.Dropout)]
     assert drops == [0.2, 0.5, 0.5]
+
+
+def test_paper_networks_have_mnist_yaml_widths_unless_narrowed():
+    G, D = paper_networks(784)  # mnist.yaml: G 1200-1200, D maxout 240 x 5, twice
+    assert [m.out_features for m in G.modules() if isinstance(m, torch.nn.Linear)] == [
+        1200,
+        1200,
+        784,
+    ]
+    assert [(m.out_features, m.pieces) for m in D.modules() if isinstance(m, Maxout)] == [
+        (240, 5)
+    ] * 2
+    G, D = paper_networks(64, g_width=256, d_width=64)  # chapter 7's digits
+    assert [m.out_features for m in G.modules() if isinstance(m, torch.nn.Linear)] == [256, 256, 64]
+    assert [(m.out_features, m.pieces) for m in D.modules() if isinstance(m, Maxout)] == [
+        (64, 5)
+    ] * 2
+    assert [m.p for m in D.modules() if isinstance(m, torch.nn.Dropout)] == [0.2, 0.5, 0.5]
+    with pytest.raises(ValueError, match="got 0"):
+        paper_networks(64, d_width=0)
 
 
 def test_uniform_prior_has_unit_variance_on_the_paper_interval():

@@ -81,6 +81,20 @@ def test_a_changed_english_message_becomes_fuzzy_and_shows_the_english():
     assert translate(text, find) == text  # but the page shows the English
 
 
+def test_settling_a_fuzzy_message_drops_the_old_english():
+    old = Catalog(locale="ko")
+    old.add("$D$ is a classifier.", string="$D$는 분류기입니다.")
+    new = Catalog(locale="ko")
+    new.add("$D$ is a binary classifier.")
+    old.update(new)
+    assert b"#| msgid" in tr.dump(old)  # msgmerge keeps the old English beside a fuzzy message
+    tr.settle(old, "$D$ is a binary classifier.", "$D$는 이진 분류기입니다.")
+    assert not old["$D$ is a binary classifier."].fuzzy
+    assert b"#|" not in tr.dump(old) and b"# |" not in tr.dump(old)
+    tr.settle(old, "$D$ is a binary classifier.", "D는 이진 분류기입니다.")  # maths lost
+    assert old["$D$ is a binary classifier."].fuzzy  # kept for the translator, not shown
+
+
 def test_korean_files_are_up_to_date():
     assert tr.stale() == [], "run `make translations`"
 

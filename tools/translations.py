@@ -350,6 +350,17 @@ def stray_asterisks(text: str) -> int:
     return sum(t.content.count("*") for t in tokens if t.type == "text")
 
 
+def settle(catalog: Catalog, english: str, korean: str) -> None:
+    """Put a translator's Korean in: settled, or, with a problem, kept for them but not shown."""
+    message = catalog[english]
+    message.string = korean
+    if problems(english, korean):
+        message.flags.add("fuzzy")
+    else:
+        message.flags.discard("fuzzy")
+        message.previous_id = ()  # the old English ("#|" lines) goes with the flag, as in Poedit
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true")
@@ -371,12 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             catalog = updated(name)
             for english, korean in pairs:
                 if korean and english in catalog:
-                    catalog[english].string = korean
-                    # A translation with a problem is kept for the translator but not shown.
-                    if problems(english, korean):
-                        catalog[english].flags.add("fuzzy")
-                    else:
-                        catalog[english].flags.discard("fuzzy")
+                    settle(catalog, english, korean)
             catalog_path(name).parent.mkdir(parents=True, exist_ok=True)
             catalog_path(name).write_bytes(dump(catalog))
         return 1 if bad else 0
