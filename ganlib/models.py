@@ -164,15 +164,17 @@ class Discriminator(nn.Module):
 
 
 def paper_networks(
-    image_dim: int, g_width: int = 1200, d_width: int = 240, latent_dim: int = 100
+    image_dim: int, *, g_width: int = 1200, d_width: int = 240, latent_dim: int = 100
 ) -> tuple[Generator, Discriminator]:
-    """(G, D) of the paper's MNIST run (goodfeli/adversarial, mnist.yaml), for images of
-    ``image_dim`` pixels in [0, 1].
+    """(G, D) of the paper's MNIST run (goodfeli/adversarial, mnist.yaml) for ``image_dim`` pixels.
 
-    G: z ∼ U(−√3, √3)^100 → ``g_width`` ReLU → ``g_width`` ReLU → sigmoid pixels (paper: 1200).
-    D: maxout ``d_width`` × 5 pieces → maxout ``d_width`` × 5 → one logit (paper: 240), keeping
-    0.8 of the inputs and 0.5 of the hidden units under dropout.
+    G: z ∼ U(−√3, √3)^100 → ``g_width`` ReLU → ``g_width`` ReLU → sigmoid pixels in [0, 1]
+    (paper: 1200). D: maxout ``d_width`` × 5 pieces → maxout ``d_width`` × 5 → one logit (paper:
+    240), keeping 0.8 of the inputs and 0.5 of the hidden units under dropout. Chapter 7 narrows
+    both for 8×8 digits (256 and 64).
     """
+    _positive_int("g_width", g_width)
+    _positive_int("d_width", d_width)
     G = Generator(
         latent_dim, image_dim, hidden=(g_width, g_width), noise="uniform", out_activation="sigmoid"
     )

@@ -1,7 +1,7 @@
 """Finished training runs kept on disk, found again by a fingerprint of everything they depend on.
 
 ``train(..., reuse=True)`` saves its finished run here and loads it instead of training when the
-same call comes again: chapter 8 scores the GANs chapter 7 trained (3 minutes on a 2-core CPU)
+same call comes again: chapter 8 scores the GANs chapter 7 trained (50 s on a 2-core CPU)
 without training them twice. The fingerprint holds the settings, the steps and seed; every layer
 of the players (its class and settings, such as the prior or a dropout rate), their starting
 parameters and which of them train; the data; and what makes one machine's numbers differ from

@@ -37,8 +37,11 @@ def test_paper_networks_have_mnist_yaml_widths_unless_narrowed():
         (64, 5)
     ] * 2
     assert [m.p for m in D.modules() if isinstance(m, torch.nn.Dropout)] == [0.2, 0.5, 0.5]
-    with pytest.raises(ValueError, match="got 0"):
-        paper_networks(64, d_width=0)
+    for name in ("g_width", "d_width"):
+        with pytest.raises(ValueError, match=f"{name} must be an int ≥ 1, got 0"):
+            paper_networks(64, **{name: 0})
+    with pytest.raises(TypeError):  # widths by name only: a positional 50 would be ambiguous
+        paper_networks(784, 1200, 50)
 
 
 def test_uniform_prior_has_unit_variance_on_the_paper_interval():

@@ -156,12 +156,20 @@ def compiled(catalog: Catalog) -> bytes:
 
 def read(path: Path) -> Catalog:
     with path.open("rb") as f:
-        return read_po(f, locale=LANGUAGE)
+        catalog = read_po(f, locale=LANGUAGE)
+    # Babel reads msgmerge's "#| msgid" lines (the old English of a fuzzy message) back as
+    # translator comments, broken where they were wrapped; these catalogs hold no comments of
+    # their own, so any there are such remnants.
+    for message in catalog:
+        message.user_comments = []
+    return catalog
 
 
 def dump(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, ignore_obsolete=True, include_previous=True)
+    # Without the "#|" lines: Babel cannot read them back (above). A fuzzy message keeps its old
+    # Korean for the translator, and the English it now translates is its msgid.
+    write_po(buffer, catalog, width=100, ignore_obsolete=True, include_previous=False)
     return buffer.getvalue()
 
 
@@ -358,7 +366,7 @@ def settle(catalog: Catalog, english: str, korean: str) -> None:
         message.flags.add("fuzzy")
     else:
         message.flags.discard("fuzzy")
-        message.previous_id = ()  # the old English ("#|" lines) goes with the flag, as in Poedit
+        message.previous_id = ()  # the old English goes with the flag, as in Poedit
 
 
 def main(argv: list[str] | None = None) -> int:
