@@ -68,40 +68,40 @@ def test_code_and_maths_are_not_messages():
     ]
 
 
+def changed(english: str, korean: str, new_english: str) -> Catalog:
+    """A catalog holding ``korean`` for ``english``, merged after the English became ``new_english``."""
+    catalog = Catalog(locale="ko")
+    catalog.add(english, string=korean)
+    fresh = Catalog(locale="ko")
+    fresh.add(new_english)
+    catalog.update(fresh)  # msgmerge's rule
+    return catalog
+
+
 def test_a_changed_english_message_becomes_fuzzy_and_shows_the_english():
-    old = Catalog(locale="ko")
-    old.add("The discriminator $D$ is a classifier.", string="판별자 $D$는 분류기입니다.")
-    new = Catalog(locale="ko")
-    new.add("The discriminator $D$ is a binary classifier.")
-    old.update(new)
-    message = old["The discriminator $D$ is a binary classifier."]
+    new = "The discriminator $D$ is a binary classifier."
+    old = changed("The discriminator $D$ is a classifier.", "판별자 $D$는 분류기입니다.", new)
+    message = old[new]
     assert message.fuzzy and message.string  # the old Korean kept for the translator
     find = tr.lookup(old)
-    text = "The discriminator $D$ is a binary classifier.\n"
+    text = new + "\n"
     assert translate(text, find) == text  # but the page shows the English
 
 
 def test_settling_a_fuzzy_message_drops_the_old_english():
-    old = Catalog(locale="ko")
-    old.add("$D$ is a classifier.", string="$D$는 분류기입니다.")
-    new = Catalog(locale="ko")
-    new.add("$D$ is a binary classifier.")
-    old.update(new)
-    assert old["$D$ is a binary classifier."].previous_id  # msgmerge keeps the old English
-    tr.settle(old, "$D$ is a binary classifier.", "$D$는 이진 분류기입니다.")
-    assert not old["$D$ is a binary classifier."].fuzzy
-    assert not old["$D$ is a binary classifier."].previous_id
-    tr.settle(old, "$D$ is a binary classifier.", "D는 이진 분류기입니다.")  # maths lost
-    assert old["$D$ is a binary classifier."].fuzzy  # kept for the translator, not shown
+    new = "$D$ is a binary classifier."
+    old = changed("$D$ is a classifier.", "$D$는 분류기입니다.", new)
+    assert old[new].previous_id  # msgmerge keeps the old English
+    tr.settle(old, new, "$D$는 이진 분류기입니다.")
+    assert not old[new].fuzzy
+    assert not old[new].previous_id
+    tr.settle(old, new, "D는 이진 분류기입니다.")  # maths lost
+    assert old[new].fuzzy  # kept for the translator, not shown
 
 
 def test_a_catalog_survives_a_round_trip_without_comment_debris(tmp_path):
-    old = Catalog(locale="ko")
     long = "The discriminator $D$ is a classifier of samples, " * 4  # wrapped when written
-    old.add(long, string="판별자 $D$는 표본의 분류기입니다.")
-    new = Catalog(locale="ko")
-    new.add(long + "Changed.")
-    old.update(new)  # fuzzy, with the old English as its previous msgid
+    old = changed(long, "판별자 $D$는 표본의 분류기입니다.", long + "Changed.")
     path = tmp_path / "x.po"
     for _ in range(2):  # write, read, write again: what make translations and import do
         path.write_bytes(tr.dump(old))
