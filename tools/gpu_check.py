@@ -3,7 +3,7 @@
 Usage: python -m tools.gpu_check [--parts tests,theory,train,chapters,bench]
 
 One command, in order, each part printing its figures for benchmarks/RESULTS.md:
-  tests     the unit tests with cuda as ganlib's default device (book and notebook tests excluded)
+  tests     the unit tests (make unit's selection) with cuda as ganlib's default device
   theory    Section 4's numbers and the Parzen estimate computed from CUDA tensors equal the CPU's
   train     the 1-D Gaussian GAN trained on the GPU and on the CPU: steps/s, learned mean and std;
             then a population of 10 of them on the GPU: model-steps/s, every member's mean and std
@@ -33,8 +33,9 @@ PARTS = ("tests", "theory", "train", "chapters", "bench")
 
 
 def part_tests() -> None:
+    # make unit's selection: no chapter executed, no grading round trip, no website
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests",
-           "--ignore=tests/test_book.py", "--ignore=tests/test_notebooks.py"]  # fmt: skip
+           "-m", "not site and not coursework"]  # fmt: skip
     subprocess.run(cmd, cwd=ROOT, check=True)
 
 
