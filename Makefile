@@ -28,7 +28,7 @@ COLAB := .venv-colab
 COLAB_PACKAGES := torch numpy matplotlib ipywidgets sympy scipy tqdm ipykernel
 COLAB_KERNEL := gan-book-colab
 
-.PHONY: book test unit format clean notebooks translations timings seeds bench gpu-check student grade \
+.PHONY: book test unit format clean notebooks translations timings seeds bench gpu-check gpu-wheels student grade \
 	colab-kernel chromium repository
 
 $(STAMP): requirements.txt pyproject.toml
@@ -135,6 +135,17 @@ bench: $(STAMP)  # ganlib.train against a plain loop; populations against runs o
 
 gpu-check: $(STAMP)  # on a GPU: unit tests, CPU = GPU theory, every chapter, the benchmark
 	$(BIN)/python -m tools.gpu_check
+
+# A GPU machine with torch but no package index (as lent to this project: Python 3.12, x86-64)
+# lacks the notebook runner. Made here, .whl/ travels there; then, in the repository:
+#   pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl
+#   PYTHONPATH=/tmp/site:$PWD python3 -m tools.gpu_check
+GPU_PLATFORMS := $(foreach p,manylinux_2_28 manylinux_2_17 manylinux2014 manylinux1,--platform $(p)_x86_64)
+gpu-wheels:  # .whl/: the wheels tools.gpu_check needs beside torch, for Python 3.12 on x86-64
+	rm -rf .whl
+	$(PYTHON) -m pip download --quiet --dest .whl --only-binary=:all: --python-version 3.12 \
+		--implementation cp $(GPU_PLATFORMS) --constraint requirements.txt \
+		nbclient nbformat ipykernel ipywidgets nbval babel pytest-timeout markdown-it-py
 
 student: $(STAMP)  # the student version of every chapter in student/: nbgrader's release, made without it
 	$(BIN)/python -m tools.student_version --out student $(CHAPTERS)
