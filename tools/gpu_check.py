@@ -118,6 +118,7 @@ def part_chapters(limit_s: int = 300) -> None:
     names = [path.stem for path in chapters()]
     groups = [[n] for n in names if n not in ("07_images", "08_evaluation")]
     groups.append([n for n in names if n in ("07_images", "08_evaluation")])
+    groups = [group for group in groups if group]
     failed = []
     for group in groups:
         cmd = [sys.executable, "-m", "tools.timings", *group]
