@@ -15,7 +15,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-__all__ = ["Discriminator", "Generator", "Maxout", "paper_networks"]
+__all__ = ["Discriminator", "Dropout", "Generator", "Maxout", "paper_networks"]
 
 Noise = Literal["uniform", "gaussian"]
 _NOISES = ("uniform", "gaussian")
@@ -50,7 +50,22 @@ class Maxout(nn.Module):
         self.linear = nn.Linear(in_features, out_features * pieces)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x).view(*x.shape[:-1], self.out_features, self.pieces).amax(-1)
+        pieces = self.linear(x).view(*x.shape[:-1], self.out_features, self.pieces)
+        # max's backward sends each unit's gradient to its largest piece by index, 2× faster
+        # than amax's (which compares every piece with the maximum and splits exact ties).
+        return pieces.max(-1).values
+
+
+class Dropout(nn.Dropout):
+    """h ⊙ m / (1 − p) with m_i ∼ Bernoulli(1 − p) in training, h in evaluation (Srivastava et al.)."""
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return h
+        # The mask from uniform draws: torch's bernoulli_ draws 4× slower on the CPU (227 µs
+        # against 56 µs for chapter 7's 3 × 100 × 64 units), a fifth of chapter 7's whole step.
+        keep = (torch.rand_like(h) >= self.p).to(h.dtype)
+        return h * keep.div_(1 - self.p)
 
 
 def sample_prior(noise: Noise, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
@@ -144,7 +159,7 @@ class Discriminator(nn.Module):
         for name, p in (("dropout", dropout), ("input_dropout", input_dropout)):
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"{name} is a drop probability in [0, 1), got {p!r}")
-        layers: list[nn.Module] = [nn.Dropout(input_dropout)] if input_dropout else []
+        layers: list[nn.Module] = [Dropout(input_dropout)] if input_dropout else []
         width = self.in_dim
         for h in _sizes(hidden):
             if maxout_pieces is None:
@@ -152,7 +167,7 @@ class Discriminator(nn.Module):
             else:
                 layers += [Maxout(width, h, maxout_pieces)]
             if dropout:
-                layers += [nn.Dropout(dropout)]
+                layers += [Dropout(dropout)]
             width = h
         layers += [nn.Linear(width, 1)]
         self.net = nn.Sequential(*layers)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ganlib import Discriminator, Generator, paper_networks
-from ganlib.models import Maxout
+from ganlib.models import Dropout, Maxout
 
 
 def test_paper_mnist_networks_are_reachable():
@@ -57,6 +57,43 @@ def test_maxout_is_the_max_of_its_pieces():
     x = torch.randn(5, 3)
     pieces = (x @ m.linear.weight.T + m.linear.bias).view(5, 2, 4)
     torch.testing.assert_close(m(x), pieces.max(-1).values)
+
+
+def test_maxout_gradient_reaches_only_the_largest_piece():
+    m = Maxout(3, 2, pieces=4)
+    x = torch.randn(5, 3)
+    m(x).sum().backward()
+    # By hand: d(sum of maxima)/dW_jk sums x over the rows where piece k wins unit j, and
+    # d/db_jk counts those rows.
+    with torch.no_grad():
+        winner = (x @ m.linear.weight.T + m.linear.bias).view(5, 2, 4).argmax(-1)  # (5, 2)
+    grad_w, grad_b = torch.zeros(2, 4, 3), torch.zeros(2, 4)
+    for row in range(5):
+        for unit in range(2):
+            grad_w[unit, winner[row, unit]] += x[row]
+            grad_b[unit, winner[row, unit]] += 1
+    torch.testing.assert_close(m.linear.weight.grad, grad_w.view(8, 3))
+    torch.testing.assert_close(m.linear.bias.grad, grad_b.view(8))
+
+
+def test_dropout_keeps_each_unit_with_probability_1_minus_p_and_rescales():
+    torch.manual_seed(0)
+    h = torch.rand(1000, 1000) + 0.5  # no zeros, so a zero output is a dropped unit
+    for p in (0.2, 0.5):
+        out = Dropout(p)(h)
+        kept = out != 0
+        n = h.numel()
+        # Binomial(n, 1 - p): the kept count within 5 standard deviations of n (1 - p)
+        assert abs(kept.sum().item() - n * (1 - p)) < 5 * math.sqrt(n * p * (1 - p))
+        torch.testing.assert_close(out[kept], h[kept] / (1 - p))
+        # the masks of neighbouring units are independent: both kept with probability (1 - p)²
+        both = (kept[:, 1:] & kept[:, :-1]).float().mean().item()
+        assert abs(both - (1 - p) ** 2) < 5 * math.sqrt((1 - p) ** 2 / (n - 1000))
+    h.requires_grad_(True)
+    out = Dropout(0.5)(h)
+    out.sum().backward()
+    torch.testing.assert_close(h.grad, (out != 0).float() * 2)  # d out / d h = m / (1 - p)
+    assert torch.equal(Dropout(0.5).eval()(h), h) and torch.equal(Dropout(0.0)(h), h)
 
 
 def test_dropout_is_off_in_eval_mode():
