@@ -15,8 +15,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Another x86 CPU, emulated on this one: MKL's reproducible mode, with AVX2 kernels where the CPU
 # has AVX-512. It moves a trained network (chapter 6's ten ring GANs, 300 Adam steps: D's weights
-# by up to 0.03); CPUs without MKL ignore it. `make test` compares the stored outputs (made
-# natively by `make notebooks`) under it, so an output that depends on the CPU fails here first.
+# by up to 0.03); CPUs without MKL ignore it. On an AMD CPU, where MKL runs its AVX2 code anyway,
+# MKL_CBWR=COMPATIBLE alone changes the arithmetic, and makes chapter 6's step 1.8-1.9× slower
+# (benchmarks/RESULTS.md). `make test` compares the stored outputs (made natively by `make
+# notebooks`) under it, so an output that depends on the CPU fails here first.
 # `make test OTHER_CPU=` runs natively. (ATEN_CPU_CAPABILITY=default, torch's unvectorised
 # kernels, moves the same run by 0.006 but makes every chapter 1.6× slower: left out.)
 OTHER_CPU ?= MKL_CBWR=COMPATIBLE MKL_ENABLE_INSTRUCTIONS=AVX2
