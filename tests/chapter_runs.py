@@ -43,9 +43,16 @@ NAMES = "__names_before_exercises__"  # the kernel's names when the exercises be
 # here (the whole chapter took 834 s), twice that on a CPU twice as slow; a hung cell still stops
 # well inside CI's 90 minutes.
 CELL_TIMEOUT_S = 1200
-# Chapter 6 took 16 of the 21 minutes of `make test`'s nbval step in that kernel (2 workers, AMD
-# EPYC): started first, it runs beside all the others instead of after some of them.
-LONGEST = "06_mode_collapse.ipynb"
+# The order in which `make test`'s two workers (pytest-xdist, --dist loadfile) are handed the
+# files; each asks for the next as it finishes. Measured there (AMD EPYC, 2 workers): chapter 6
+# takes 520-600 s, the grading round trip (the tests marked coursework) about 460 s beside it,
+# chapters 5 and 7 about 110 s, chapter 8 30 s (125 s when it trains), the rest under 45 s each.
+# - The two longest first, one on each worker. Queued last, chapter 6 once ran on alone for
+#   minutes; queued after the chapters, so did the grading (nbval step 890 s; now about 710 s).
+# - Chapter 8 after chapters 7 to 1: it loads the GANs chapter 7 trained (the run cache). Handed
+#   out while chapter 7 was still training on the other worker, it trained them again (125 s more);
+#   after chapters 5 to 1 (over 200 s on the one worker that is not running chapter 7) it cannot be.
+LONGEST, SECOND, LAST = "06_mode_collapse.ipynb", "coursework", "08_evaluation.ipynb"
 # A progress bar redraws at most twice a second (ganlib.algorithm1), each redraw a few widget
 # messages; any cell may send some messages beyond that (its outputs, a figure, a bar's start).
 MESSAGES_PER_S, MESSAGES_FREE = 8, 200
@@ -305,36 +312,32 @@ class ChapterRuns:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items):
-        chapters, others = {}, []
+        chapters, others, second = {}, [], []
         for item in items:
             if isinstance(item, IPyNbCell):
                 chapters.setdefault(item.parent, []).append(item)
             else:
-                others.append(item)
-        ordered = []
-
-        # The longest chapter first, then later chapters (which train longer) before earlier ones,
-        # so that both of `make test`'s workers stay busy until the end.
-        def longest_first(kv):
-            name = kv[0].path.name
-            return (name != LONGEST, [-ord(ch) for ch in name])
-
-        for file, cells in sorted(chapters.items(), key=longest_first):
+                (second if item.get_closest_marker(SECOND) else others).append(item)
+        blocks = {}  # a chapter's file name: its cells and the checks added around them
+        for file, cells in chapters.items():
             recorder = self.recorders[file.path] = _Recorder(file.path)
             file.get_kernel_message = recorder.tee(file.get_kernel_message)
             index = {id(c): i for i, c in enumerate(file.nb.cells)}
             start = _heading(file.nb.cells)
             first = next((c for c in cells if index[id(c.cell)] > start), None)
+            block = blocks[file.path.name] = []
             for cell in cells:
                 if cell is first:
-                    ordered.append(ExercisesBegin.from_parent(file, name="exercises begin"))
-                ordered.append(cell)
+                    block.append(ExercisesBegin.from_parent(file, name="exercises begin"))
+                block.append(cell)
             small = OutputStaysSmall.from_parent(file, name="output stays small")
             small.recorder = recorder
-            ordered.append(small)
+            block.append(small)
             if first is not None:
-                ordered.append(StudentVersion.from_parent(file, name="student version"))
-        items[:] = ordered + others
+                block.append(StudentVersion.from_parent(file, name="student version"))
+        head, tail = blocks.pop(LONGEST, []), blocks.pop(LAST, [])
+        middle = [item for name in sorted(blocks, reverse=True) for item in blocks[name]]
+        items[:] = head + second + middle + tail + others
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
