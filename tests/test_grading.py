@@ -305,6 +305,15 @@ def test_a_hung_submission_times_out(tmp_path):
     assert rows["looper"]["status"] == "timed out after 30 s (no result)", rows["looper"]
 
 
+def test_the_process_that_runs_a_submission_never_imports_torch():
+    # It starts once per submission, and only the kernel it starts needs torch (1-2 s to import).
+    code = "import sys, tools.grade; print(sorted({'torch', 'ganlib'} & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 MODEL_V = nbformat.read(chapters(["01_value_function"])[0], as_version=4)
 MODEL_V = next(
     c.source

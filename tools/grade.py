@@ -44,7 +44,6 @@ from pathlib import Path
 
 import nbformat
 
-from ganlib.language import LANGUAGES
 from tools import student_version as sv
 from tools.chapters import chapters
 
@@ -55,6 +54,10 @@ LANGUAGE_LINE = re.compile(r"%env GANLIB_LANGUAGE=(\w+)")
 
 def language_of(submission) -> str | None:
     """The language of a translated chapter's feedback, from its first cell; None: English."""
+    # Imported here: ganlib imports torch (1-2 s), which the process that runs each submission's
+    # kernel (`--one`, below) never needs; only its kernel does.
+    from ganlib.language import LANGUAGES
+
     for cell in submission.cells:
         if LANGUAGE_TAG in cell.get("metadata", {}).get("tags", []):
             found = LANGUAGE_LINE.fullmatch(cell.get("source", "").strip())
