@@ -48,7 +48,7 @@ CELL_TIMEOUT_S = 1200
 # takes 520-600 s, the grading round trip (the tests marked coursework) about 460 s beside it,
 # chapters 5 and 7 about 110 s, chapter 8 30 s (125 s when it trains), the rest under 45 s each.
 # - The two longest first, one on each worker. Queued last, chapter 6 once ran on alone for
-#   minutes; queued after the chapters, so did the grading (nbval step 890 s; now about 710 s).
+#   minutes; queued after the chapters, so did the grading (nbval step 895-920 s; now 700-760 s).
 # - Chapter 8 after chapters 7 to 1: it loads the GANs chapter 7 trained (the run cache). Handed
 #   out while chapter 7 was still training on the other worker, it trained them again (125 s more);
 #   after chapters 5 to 1 (over 200 s on the one worker that is not running chapter 7) it cannot be.
