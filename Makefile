@@ -1,12 +1,14 @@
 # Two commands, each of which makes its own environment on first use:
 #   make book   executes the chapters (cached until they or ganlib change) and builds the website
 #   make test   lint, unit tests and every chapter under nbval in a Colab-like kernel (each chapter
-#               executed once, two at a time), the book built from those runs, then the site
-#               tested offline in headless Chromium; each step prints its time
+#               executed once, two at a time), every chapter again without training (make
+#               controls), the book built from those runs, then the site tested offline in
+#               headless Chromium; each step prints its time
 #   make unit   the unit tests alone (under a minute)
 # For instructors: make student (the student versions), make grade SUBMISSIONS=folder (grades.csv).
 # For chapter authors: make notebooks (store outputs), make translations (the Korean edition in ko/
-# from locale/ko/LC_MESSAGES/*.po, tools/translations.py), make timings, make seeds, make format;
+# from locale/ko/LC_MESSAGES/*.po, tools/translations.py), make timings, make seeds, make controls,
+# make format;
 # make bench times ganlib.train against a plain training loop, a population of GANs against runs
 # one at a time, and the Parzen estimate (benchmarks/RESULTS.md); make gpu-check is the prepared check for a machine with a GPU.
 VENV ?= .venv
@@ -30,7 +32,7 @@ COLAB := .venv-colab
 COLAB_PACKAGES := torch numpy matplotlib ipywidgets sympy scipy tqdm ipykernel
 COLAB_KERNEL := gan-book-colab
 
-.PHONY: book test unit format clean notebooks translations timings seeds bench gpu-check gpu-wheels student grade \
+.PHONY: book test unit format clean notebooks translations timings seeds controls bench gpu-check gpu-wheels student grade \
 	colab-kernel chromium repository
 
 $(STAMP): requirements.txt pyproject.toml
@@ -69,6 +71,7 @@ test: $(STAMP) colab-kernel chromium _build/.cache-stamp
 	GANLIB_CACHE=$(CURDIR)/_build/test-runs \
 	$(STEP) "unit tests and chapters (nbval)" 3300 -- $(BIN)/python -m pytest --nbval \
 		--nbval-kernel-name $(COLAB_KERNEL) -m "not site" -n 2 --dist loadfile --no-loadscope-reorder
+	$(STEP) "controls: every trained claim fails untrained" 1500 -- $(BIN)/python -m tools.controls
 	$(STEP) "book cache" 60 -- $(BIN)/python -m tools.book_cache
 	$(STEP) "book build" 2400 -- $(BIN)/jupyter-book build . -W -n --keep-going
 	$(STEP) "Korean book build" 600 -- sh -c '$(KO_BOOK)'
@@ -127,8 +130,17 @@ translations: $(STAMP)  # the catalogs merged with the English (changed messages
 timings: $(STAMP)  # each chapter's execution time against its budget; fails when one is over
 	$(BIN)/python -m tools.timings $(CHAPTERS)
 
-seeds: $(STAMP)  # every chapter on seeds 0-4, natively and on OTHER_CPU: the spread of each number
-	$(BIN)/python -m tools.seed_sweep --seeds 0-4 --other-cpu "$(OTHER_CPU)" $(CHAPTERS)
+# make seeds SEEDS=5-9 JOBS=2 CHAPTERS=05_training: any range of SEED, two runs side by side.
+SEEDS ?= 0-4
+JOBS ?= 1
+seeds: $(STAMP)  # chapters on SEEDS, natively and on OTHER_CPU: each number's spread, each claim's pass rate
+	$(BIN)/python -m tools.seed_sweep --seeds $(SEEDS) --jobs $(JOBS) --other-cpu "$(OTHER_CPU)" \
+		$(CHAPTERS)
+
+# Every assert in a cell tagged trained-claim must fail when no optimizer moves a parameter
+# (tools/controls.py): the chapters run natively, two at a time, in about four minutes.
+controls: $(STAMP)
+	$(BIN)/python -m tools.controls $(CHAPTERS)
 
 bench: $(STAMP)  # ganlib.train against a plain loop; populations against runs one at a time; Parzen
 	$(BIN)/python benchmarks/bench_train.py

@@ -1,30 +1,37 @@
 """Run chapters on several seeds and on an emulated other CPU: `make seeds`.
 
 Usage: python -m tools.seed_sweep [--seeds 0-4] [--other-cpu "VAR=value ..."] [--json FILE]
-                                  [chapter ...]
+                                  [--jobs 2] [chapter ...]
 
 Every assert in a chapter must hold on every seed and on every machine, not only on the run
 whose outputs are stored. This executes each chapter with ``SEED = s`` for each seed, natively
 and, with ``--other-cpu``, again with those variables set (the Makefile's OTHER_CPU: another
 x86 CPU emulated on this one); it fails if any run raises, and prints, for every number the
 chapter leaves in its namespace, its range over the runs: the spread to quote next to a claim
-("gap 0.01–0.03 over 5 seeds; we assert ≤ 0.05") and to keep thresholds clear of.
+("gap 0.01–0.03 over 5 seeds; we assert ≤ 0.05") and to keep thresholds clear of. Every
+claim about a trained result (an assert in a cell tagged ``trained-claim``, tools/claims.py) is
+judged on its own, not only the first of its cell to fail, and its pass rate over the runs is
+printed: the evidence for a threshold that holds with ≥ 99 % probability per run. With
+``--jobs 2`` two runs go side by side, each on one CPU thread.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 
 import nbformat
 
 from tools.chapters import chapters, environment, errors, execute, fresh_run_cache, with_seed
+from tools.claims import Claim, held, instrument, outcomes
 
 MARK = "SEED-SWEEP:"
 # Appended to each run: every number the chapter defined, by name: floats and ints, and the
-# smallest and largest of a list, tuple or tensor of them (None, e.g. a diverged run, is skipped),
+# smallest and largest of a list, tuple or tensor of them (and a tensor's median) (None, e.g. a diverged run, is skipped),
 # also inside dicts.
 COLLECT = f"""
 import json as _json
@@ -34,6 +41,8 @@ def _numbers(_v):
     if isinstance(_v, int | float):
         return [float(_v)]
     if type(_v).__name__ == "Tensor" and _v.is_floating_point() and _v.numel():
+        if _v.numel() > 2:
+            return [float(_v.min()), float(_v.median()), float(_v.max())]
         return [float(_v.min()), float(_v.max())] if _v.numel() > 1 else [float(_v)]
     if isinstance(_v, list | tuple) and _v and all(x is None or isinstance(x, int | float) for x in _v):
         _xs = [float(x) for x in _v if x is not None and not isinstance(x, bool)]
@@ -50,6 +59,10 @@ def _named(_k, _v):
     elif len(_xs) == 2:
         yield f"{{_k}} min", _xs[0]
         yield f"{{_k}} max", _xs[1]
+    elif len(_xs) == 3:
+        yield f"{{_k}} min", _xs[0]
+        yield f"{{_k}} median", _xs[1]
+        yield f"{{_k}} max", _xs[2]
 def _all(_ns):
     for _k, _v in list(_ns.items()):
         if _k.startswith("_") or _k.isupper() or callable(_v):
@@ -63,20 +76,42 @@ print({MARK!r} + _json.dumps(dict(_all(globals()))))
 """
 
 
-def run(path, seed: int) -> tuple[dict[str, float], list[str]]:
-    """The chapter's floats on this seed, and the cells that failed (execution goes on past
-    them, so a failing run still reports its numbers)."""
+def run(path, seed: int, env: dict[str, str]) -> tuple[dict[str, float], list[str], dict]:
+    """The chapter's floats on this seed, the cells that failed (execution goes on past them,
+    so a failing run still reports its numbers) and which claims held (tools/claims.py)."""
     nb = with_seed(nbformat.read(path, as_version=4), seed)
+    claims = instrument(nb)
     nb.cells.append(nbformat.v4.new_code_cell(COLLECT))
-    execute(nb, path, allow_errors=True)
+    with environment(env):
+        try:
+            execute(nb, path, timeout=1200, allow_errors=True)
+        except Exception as error:  # a cell over its time limit, a dead kernel: this run fails
+            return {}, [f"the run did not finish: {type(error).__name__}: {error}"[:300]], {}
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    line = text.split(MARK, 1)[1].splitlines()[0]  # warnings may follow on stderr
-    return json.loads(line), errors(nb)
+    line = text.split(MARK, 1)[1].splitlines()[0] if MARK in text else "{}"  # (stderr may follow)
+    done = outcomes(nb)
+    verdict = {c.key: held(done.get(c.key, [])) for c in claims}
+    failures = [_shift(e) for e in errors(nb)]
+    failures += [f"{c.key}: claim failed: {c.source}" for c in claims if not verdict[c.key]]
+    return json.loads(line), failures, verdict
+
+
+def _shift(error: str) -> str:  # instrument() put one cell before the chapter's own
+    head, _, rest = error.partition(":")
+    return f"cell {int(head.split()[1]) - 1}:{rest}" if head.startswith("cell ") else error
+
+
+def _claims(path) -> list[Claim]:
+    return instrument(nbformat.read(path, as_version=4))
 
 
 def seeds(spec: str) -> list[int]:
     lo, _, hi = spec.partition("-")
     return list(range(int(lo), int(hi or lo) + 1))
+
+
+# Fresh worker processes: a fork of this one would share its ZeroMQ state with the kernels' clients.
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 def main() -> int:
@@ -87,22 +122,35 @@ def main() -> int:
         "--other-cpu", default="", help='also run with these variables set: "VAR=value ..."'
     )
     parser.add_argument("--json", help="also write every value of every run to this file")
+    parser.add_argument("--jobs", type=int, default=1, help="runs side by side (default 1)")
     args = parser.parse_args()
     other_cpu = dict(kv.split("=", 1) for kv in args.other_cpu.split())
     machines = {"native": {}, "other CPU": other_cpu} if other_cpu else {"native": {}}
+    if args.jobs > 1:  # one CPU thread per kernel, as make test's two workers
+        machines = {m: {**env, "OMP_NUM_THREADS": "1"} for m, env in machines.items()}
     failed, everything = [], {}
     for path in chapters(args.chapters):
         values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-        for machine, env in machines.items():
-            with environment(env):
-                for seed in seeds(args.seeds):
-                    floats, failures = run(path, seed)
-                    for name, v in floats.items():
-                        values[name][machine].append(v)
-                    for failure in failures:
-                        failed.append(f"{path.stem} seed {seed} ({machine}) {failure}")
-                        print(f"FAILED {failed[-1]}", flush=True)
+        rates: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+        jobs = [(m, env, seed) for m, env in machines.items() for seed in seeds(args.seeds)]
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=_SPAWN) as pool:
+            futures = [pool.submit(run, path, seed, env) for _, env, seed in jobs]
+            for (machine, _, seed), future in zip(jobs, futures, strict=True):
+                floats, failures, verdict = future.result()
+                for name, v in floats.items():
+                    values[name][machine].append(v)
+                for key, ok in verdict.items():
+                    rates[key][machine].append(ok)
+                for failure in failures:
+                    failed.append(f"{path.stem} seed {seed} ({machine}) {failure}")
+                    print(f"FAILED {failed[-1]}", flush=True)
         everything[path.stem] = values
+        claims = {c.key: c for c in _claims(path)}
+        if claims:
+            print(f"\n{path.stem}: how often each claim held (seeds {args.seeds})", flush=True)
+        for key, by_machine in rates.items():
+            counts = "   ".join(f"{m}: {sum(v)}/{len(v)}" for m, v in by_machine.items())
+            print(f"  {key:<18} {counts}   {claims[key].source}", flush=True)
         print(f"\n{path.stem}  (seeds {args.seeds}; range on each machine)", flush=True)
         for name, by_machine in sorted(values.items()):
             every = [v for vs in by_machine.values() for v in vs]
