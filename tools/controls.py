@@ -14,6 +14,7 @@ each that did not run because its cell failed before it.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import sys
 import time
@@ -24,6 +25,7 @@ import nbformat
 
 from tools.chapters import chapters, environment, errors, execute, fresh_run_cache
 from tools.claims import Claim, held, instrument, outcomes
+from tools.seed_sweep import COLLECT, MARK
 
 # Run first in each control kernel, before the chapter's own first cell.
 NO_TRAINING = """
@@ -64,17 +66,21 @@ FIRST = ("06_mode_collapse", "07_images", "05_training")
 
 def control(
     path: Path, every: bool = False
-) -> tuple[list[Claim], dict[str, list[str]], list[str], float]:
-    """One chapter without training: its claims, what each did, the cells' errors, seconds."""
+) -> tuple[list[Claim], dict[str, list[str]], list[str], float, dict[str, float]]:
+    """One chapter without training: its claims, what each did, the cells' errors, seconds, and
+    the numbers it computed (the control values to print beside the trained ones)."""
     nb = nbformat.read(path, as_version=4)
     claims = instrument(nb, setup=NO_TRAINING, every=every)
+    nb.cells.append(nbformat.v4.new_code_cell(COLLECT))
     with environment({"OMP_NUM_THREADS": "1"}):  # two kernels side by side on two cores
         seconds = execute(nb, path, timeout=1200, allow_errors=True)
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    numbers = json.loads(text.split(MARK, 1)[1].splitlines()[0]) if MARK in text else {}
     # errors() numbers the instrumented cells: one more than the chapter's own, for the setup
     failed_cells = [_shift(e) for e in errors(nb)]
     if any(e.startswith("cell -1:") for e in failed_cells):
         raise RuntimeError(f"the control's setup failed in {path.stem}: {failed_cells[0]}")
-    return claims, outcomes(nb), failed_cells, seconds
+    return claims, outcomes(nb), failed_cells, seconds, numbers
 
 
 def _shift(error: str) -> str:
@@ -109,14 +115,15 @@ def main() -> int:
         action="store_true",
         help="judge every assert, tagged or not: which ones depend on training at all",
     )
+    parser.add_argument("--json", help="write every number each chapter computed untrained here")
     args = parser.parse_args()
     paths = chapters(args.chapters)
     paths.sort(key=lambda p: FIRST.index(p.stem) if p.stem in FIRST else len(FIRST))
-    start, bad, total = time.perf_counter(), [], 0
+    start, bad, total, numbers = time.perf_counter(), [], 0, {}
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=_SPAWN) as pool:
         runs = {path: pool.submit(control, path, args.every_assert) for path in paths}
         for path in sorted(paths):
-            claims, done, failed_cells, seconds = runs[path].result()
+            claims, done, failed_cells, seconds, numbers[path.stem] = runs[path].result()
             judged = verdicts(claims, done)
             total += len(judged)
             ok = sum(v == "fails" for v, _ in judged)
@@ -130,6 +137,8 @@ def main() -> int:
                     bad.append(f"{path.stem} {claim.key}: {verdict}: {claim.source}")
             if any(v == "DID NOT RUN" for v, _ in judged):
                 print("  cells that failed before their claims:", *failed_cells, sep="\n    ")
+    if args.json:
+        Path(args.json).write_text(json.dumps(numbers, indent=1))
     print(f"\n{total} claims, {time.perf_counter() - start:.0f} s")
     if bad:
         print("claims that do not fail without training:\n  " + "\n  ".join(bad), file=sys.stderr)

@@ -24,7 +24,7 @@ BULKY = ("text/html", "application/javascript", "application/vnd.jupyter.widget-
 
 def refresh(path) -> float:
     nb = nbformat.read(path, as_version=4)
-    seconds = execute(nb, path)
+    seconds = execute(nb, path, timeout=1200)  # (a loaded machine: chapter 6 near 600 s a cell)
     nb.metadata.pop("widgets", None)
     mark_for_nbgrader(nb, path.stem)
     for cell in nb.cells:

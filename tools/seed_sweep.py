@@ -144,6 +144,12 @@ def main() -> int:
                 for failure in failures:
                     failed.append(f"{path.stem} seed {seed} ({machine}) {failure}")
                     print(f"FAILED {failed[-1]}", flush=True)
+                held_claims = sum(verdict.values())
+                print(
+                    f"run {path.stem} seed {seed} ({machine}): {held_claims} of {len(verdict)} "
+                    f"claims held, {len(failures)} failures",
+                    flush=True,
+                )
         everything[path.stem] = values
         claims = {c.key: c for c in _claims(path)}
         if claims:
