@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from tools.chapters import chapters
-from tools.claims import TAG, claims_of, held, instrument
+from tools.claims import TAG, chapter_cell, claims_of, held, instrument
 from tools.controls import NO_TRAINING, verdicts
 
 
@@ -73,6 +73,18 @@ def test_a_claim_after_an_error_in_its_cell_did_not_run():
     claims = instrument(nb)
     judged = verdicts(claims, run(nb))
     assert [v for v, _ in judged] == ["HOLDS UNTRAINED", "DID NOT RUN"]
+
+
+def test_errors_name_the_cell_as_the_chapter_numbers_it():
+    nb = chapter(("x = 1", False), ("undefined_name", False))
+    instrument(nb)  # one cell goes first: the chapter's cell 1 is now cell 2
+    assert "undefined_name" in nb.cells[2].source
+    assert chapter_cell("cell 2: NameError name 'undefined_name' is not defined at") == (
+        "cell 1: NameError name 'undefined_name' is not defined at"
+    )
+    assert chapter_cell("the run did not finish: DeadKernelError") == (
+        "the run did not finish: DeadKernelError"
+    )
 
 
 def test_a_tagged_cell_without_an_assert_is_refused_by_name():

@@ -123,6 +123,13 @@ def outcomes(nb: nbformat.NotebookNode) -> dict[str, list[str]]:
     return {}  # the kernel died before the report
 
 
+def chapter_cell(error: str) -> str:
+    """An error line of tools.chapters.errors() for an instrumented chapter, with the cell
+    numbered as in the chapter itself (instrument() put one cell before the chapter's own)."""
+    head, _, rest = error.partition(":")
+    return f"cell {int(head.split()[1]) - 1}:{rest}" if head.startswith("cell ") else error
+
+
 def held(results: list[str]) -> bool:
     """A claim holds in a run when every evaluation of it passed (as an assert would)."""
     return bool(results) and all(r == "passed" for r in results)

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from tools.chapters import chapters, environment, errors, execute, fresh_run_cache
-from tools.claims import Claim, held, instrument, outcomes
+from tools.claims import Claim, chapter_cell, held, instrument, outcomes
 from tools.seed_sweep import COLLECT, MARK
 
 # Run first in each control kernel, before the chapter's own first cell.
@@ -77,15 +77,10 @@ def control(
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     numbers = json.loads(text.split(MARK, 1)[1].splitlines()[0]) if MARK in text else {}
     # errors() numbers the instrumented cells: one more than the chapter's own, for the setup
-    failed_cells = [_shift(e) for e in errors(nb)]
+    failed_cells = [chapter_cell(e) for e in errors(nb)]
     if any(e.startswith("cell -1:") for e in failed_cells):
         raise RuntimeError(f"the control's setup failed in {path.stem}: {failed_cells[0]}")
     return claims, outcomes(nb), failed_cells, seconds, numbers
-
-
-def _shift(error: str) -> str:
-    head, _, rest = error.partition(":")
-    return f"cell {int(head.split()[1]) - 1}:{rest}" if head.startswith("cell ") else error
 
 
 def verdicts(claims: list[Claim], done: dict[str, list[str]]) -> list[tuple[str, Claim]]:

@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 import nbformat
 
 from tools.chapters import chapters, environment, errors, execute, fresh_run_cache, with_seed
-from tools.claims import Claim, held, instrument, outcomes
+from tools.claims import Claim, chapter_cell, held, instrument, outcomes
 
 MARK = "SEED-SWEEP:"
 # Appended to each run: every number the chapter defined, by name: floats and ints, and the
@@ -91,14 +91,9 @@ def run(path, seed: int, env: dict[str, str]) -> tuple[dict[str, float], list[st
     line = text.split(MARK, 1)[1].splitlines()[0] if MARK in text else "{}"  # (stderr may follow)
     done = outcomes(nb)
     verdict = {c.key: held(done.get(c.key, [])) for c in claims}
-    failures = [_shift(e) for e in errors(nb)]
+    failures = [chapter_cell(e) for e in errors(nb)]
     failures += [f"{c.key}: claim failed: {c.source}" for c in claims if not verdict[c.key]]
     return json.loads(line), failures, verdict
-
-
-def _shift(error: str) -> str:  # instrument() put one cell before the chapter's own
-    head, _, rest = error.partition(":")
-    return f"cell {int(head.split()[1]) - 1}:{rest}" if head.startswith("cell ") else error
 
 
 def _claims(path) -> list[Claim]:
@@ -156,7 +151,8 @@ def main() -> int:
             print(f"\n{path.stem}: how often each claim held (seeds {args.seeds})", flush=True)
         for key, by_machine in rates.items():
             counts = "   ".join(f"{m}: {sum(v)}/{len(v)}" for m, v in by_machine.items())
-            print(f"  {key:<18} {counts}   {claims[key].source}", flush=True)
+            source = claims[key].source if key in claims else "(changed during the sweep)"
+            print(f"  {key:<18} {counts}   {source}", flush=True)
         print(f"\n{path.stem}  (seeds {args.seeds}; range on each machine)", flush=True)
         for name, by_machine in sorted(values.items()):
             every = [v for vs in by_machine.values() for v in vs]
