@@ -1,31 +1,33 @@
 """ganlib: Generative Adversarial Nets (Goodfellow et al., 2014) in small PyTorch modules.
 
-One module per idea of the paper: ``distributions`` (p_data), ``models`` (G and D),
+The paper's objects, one module an idea: ``distributions`` (p_data), ``models`` (G and D),
 ``losses`` (Eq. 1 from logits), ``theory`` (Section 4: D*, C(G), JSD), ``algorithm1``
-(Algorithm 1: ``train``), ``population`` (N independent players trained at once), ``data``
-(digits and MNIST), ``metrics`` (distances, Parzen log-likelihood: Table 1), ``figures``
-(Figure 1), ``images`` (Figures 2 and 3), ``checkpoint``, and ``coursework`` (feedback on the exercises, not part of the paper);
-``runtime`` holds how a run executes (its random stream, its CPU threads), ``run_cache`` where a
-finished run is kept for ``train(..., reuse=True)``.
+(Algorithm 1: ``iteration``, ``fit_discriminator``), ``training`` (``train``: the outer loop
+run ``steps`` times, with its ``Settings`` and ``History``), ``populations`` (N independent
+players trained at once), ``metrics`` (distances, Parzen log-likelihood: Table 1),
+``figures`` (Figure 1) and ``images`` (Figures 2 and 3), ``data`` (digits and MNIST).
+
+How a run executes, not what it computes: ``settings``, ``history``, ``divergence`` (one policy
+for a loss that overflows), ``checkpoint``, ``run_cache`` (a finished run kept for
+``train(..., reuse=True)``), ``runtime`` (its random stream and CPU threads), ``minibatches``,
+``optimizers``, ``distances``, ``device``. ``coursework`` (feedback on the exercises, not part of
+the paper) is imported on first use.
 """
 
-from . import (
-    algorithm1,
-    coursework,
-    data,
-    distributions,
-    figures,
-    images,
-    losses,
-    metrics,
-    models,
-    theory,
-)
-from .algorithm1 import History, Settings, TrainingDiverged, fit_discriminator, train
+import importlib
+from types import ModuleType
+
+from . import data as data
+from . import figures as figures
+from . import images as images
+from . import metrics as metrics
+from .algorithm1 import fit_discriminator, iteration
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
 from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
+from .divergence import TrainingDiverged
 from .figures import Snapshots, animate_figure1, figure1
+from .history import History
 from .losses import discriminator_loss, generator_loss
 from .metrics import (
     mode_coverage,
@@ -35,7 +37,8 @@ from .metrics import (
     wasserstein_1d,
 )
 from .models import Discriminator, Generator, paper_networks
-from .population import Population, population
+from .populations import Population, population
+from .settings import Settings
 from .theory import (
     high_mass_interval,
     jensen_shannon,
@@ -43,6 +46,7 @@ from .theory import (
     value_function,
     virtual_criterion,
 )
+from .training import train
 
 __version__ = "0.1.0"
 
@@ -56,27 +60,19 @@ __all__ = [
     "Settings",
     "Snapshots",
     "TrainingDiverged",
-    "algorithm1",
     "animate_figure1",
-    "coursework",
-    "data",
     "default_device",
     "discriminator_loss",
-    "distributions",
     "figure1",
-    "figures",
     "fit_discriminator",
     "generator_loss",
     "grid",
     "high_mass_interval",
-    "images",
+    "iteration",
     "jensen_shannon",
     "load_checkpoint",
-    "losses",
-    "metrics",
     "mixture",
     "mode_coverage",
-    "models",
     "optimal_discriminator",
     "paper_networks",
     "parzen_log_likelihood",
@@ -85,9 +81,20 @@ __all__ = [
     "ring",
     "save_checkpoint",
     "select_sigma",
-    "theory",
     "train",
     "value_function",
     "virtual_criterion",
     "wasserstein_1d",
 ]
+
+_LAZY = ("coursework",)  # feedback on the exercises: imported when a chapter first asks for it
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

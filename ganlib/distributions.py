@@ -11,6 +11,9 @@ from collections.abc import Sequence
 
 import torch
 
+from ._checks import int_at_least
+from .distances import pairwise_sq_distances
+
 __all__ = ["Gaussian", "GaussianMixture", "grid", "mixture", "ring"]
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -74,8 +77,7 @@ class GaussianMixture:
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """x ∼ p: pick component k with probability w_k, then x = μ_k + σ_k ε, ε ∼ 𝒩(0, I)."""
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"n must be an int ≥ 0, got {n!r}")
+        int_at_least("n", n, 0)
         k = (
             torch.multinomial(self.weights, n, replacement=True, generator=generator)
             if n
@@ -95,8 +97,7 @@ class GaussianMixture:
             raise ValueError(
                 f"log_prob expects points of shape (n, {self.dim}), got {tuple(x.shape)}"
             )
-        # Explicit differences, not torch.cdist: its matmul shortcut loses float64 digits.
-        sq = (x[:, None, :] - self.means[None]).square().sum(-1)  # (n, K)
+        sq = pairwise_sq_distances(x, self.means)  # (n, K)
         var = self.stds.square()
         log_comp = -0.5 * sq / var - 0.5 * self.dim * (_LOG_2PI + var.log())
         return torch.logsumexp(log_comp + self.weights.log(), dim=1)

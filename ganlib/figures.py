@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ._checks import int_at_least
 from .distributions import GaussianMixture
 
 __all__ = [
@@ -69,8 +70,7 @@ def figure1(
         raise ValueError(f"p_data must be a 1-D ganlib distribution, got {p_data!r}")
     if getattr(G, "out_dim", None) != 1 or getattr(D, "in_dim", None) != 1:
         raise ValueError("Figure 1 is one-dimensional: G must make 1-D samples and D read them")
-    if isinstance(n_arrows, bool) or not isinstance(n_arrows, int) or n_arrows < 0:
-        raise ValueError(f"n_arrows must be an int ≥ 0, got {n_arrows!r}")
+    int_at_least("n_arrows", n_arrows, 0)
     if n_arrows and G.latent_dim != 1:
         raise ValueError(
             f"arrows x = G(z) need a 1-D z, but G has latent_dim={G.latent_dim}; pass n_arrows=0"
@@ -137,8 +137,7 @@ class Snapshots:
     """
 
     def __init__(self, every: int, initial: tuple[nn.Module, nn.Module] | None = None) -> None:
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be an int ≥ 1 (steps between snapshots), got {every!r}")
+        int_at_least("every", every, 1)  # steps between snapshots
         self.every = every
         self.frames: list[Snapshot] = []
         if initial is not None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .metrics import squared_distances
+from ._checks import int_at_least, int_below
+from .distances import squared_distances
 
 __all__ = ["image_grid", "interpolate", "nearest_neighbours", "show_grid", "with_neighbours"]
 
@@ -57,8 +58,7 @@ def image_grid(
     """
     h, w = shape
     images = _images("images", images, shape).reshape(-1, h, w).float().cpu()
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be an int ≥ 1, got {ncols!r}")
+    int_at_least("ncols", ncols, 1)
     nrows = -(-len(images) // ncols)
     out = torch.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), float(fill))
     for i, img in enumerate(images):
@@ -77,8 +77,7 @@ def with_neighbours(
     Returns ``(images, distances)``: ``ncols + 1`` images per row, and for each row the distance
     from its last sample to that neighbour.
     """
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be an int ≥ 1, got {ncols!r}")
+    int_at_least("ncols", ncols, 1)
     if not isinstance(samples, torch.Tensor) or samples.ndim != 2 or len(samples) % ncols:
         got = tuple(samples.shape) if isinstance(samples, torch.Tensor) else type(samples).__name__
         raise ValueError(f"samples must have shape (rows·{ncols}, d), got {got}")
@@ -95,8 +94,7 @@ def interpolate(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int) ->
     ``z0`` and ``z1`` are ``(rows, latent_dim)``; the result is ``(rows·steps, out_dim)``, each
     row of the figure in order. G is put in eval mode for this and left as it was.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an int ≥ 2, got {steps!r}")
+    int_at_least("steps", steps, 2)
     if z0.shape != z1.shape or z0.ndim != 2 or z0.shape[1] != getattr(G, "latent_dim", -1):
         raise ValueError(
             f"z0 and z1 must both have shape (rows, {getattr(G, 'latent_dim', '?')}), "
@@ -129,8 +127,7 @@ def show_grid(
     ax.set_xticks([])
     ax.set_yticks([])
     if outline is not None:
-        if isinstance(outline, bool) or not isinstance(outline, int) or not 0 <= outline < ncols:
-            raise ValueError(f"outline must be a column index in [0, {ncols}), got {outline!r}")
+        int_below("outline", outline, 0, ncols, f"a column index in [0, {ncols})")
         from matplotlib.patches import Rectangle  # here: importing ganlib never imports matplotlib
 
         w = shape[1]

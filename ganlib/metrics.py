@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import torch
 
-from .device import resolve_device
+from ._checks import int_below, positive_number
+from .distances import pairwise_sq_distances, squared_distances
 
 __all__ = [
     "mean_and_stderr",
@@ -58,14 +58,14 @@ def mode_coverage(
             f"samples must have shape (n, {centers.shape[1]}) with n ≥ 1 to match centers, "
             f"got {tuple(samples.shape)}"
         )
-    std, threshold = _positive("std", std), _positive("threshold", threshold)
+    std, threshold = positive_number("std", std), positive_number("threshold", threshold)
     x, c = samples.double().cpu(), centers.double().cpu()
     if not torch.isfinite(x).all():
         raise ValueError("samples must be finite (a diverged generator makes inf or NaN)")
-    # Explicit differences, in chunks of samples: exact in float64 and never an (n, K, d) blow-up.
+    # In chunks of samples: exact in float64 and never an (n, K, d) blow-up.
     nearest_sq, nearest = torch.empty(len(x), dtype=torch.float64), torch.empty(len(x), dtype=int)
     for start in range(0, len(x), 4096):
-        sq = (x[start : start + 4096, None, :] - c[None]).square().sum(-1)  # (chunk, K)
+        sq = pairwise_sq_distances(x[start : start + 4096], c)  # (chunk, K)
         nearest_sq[start : start + 4096], nearest[start : start + 4096] = sq.min(dim=1)
     high_quality = nearest_sq <= (threshold * std) ** 2
     captured = int(nearest[high_quality].unique().numel())
@@ -81,38 +81,6 @@ def _points(name: str, t: object, dim: int | None = None) -> torch.Tensor:
     if not torch.isfinite(t).all():
         raise ValueError(f"{name} must be finite (a diverged generator makes inf or NaN)")
     return t.detach()
-
-
-def _positive(name: str, v: object) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not (0 < v < math.inf):
-        raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
-    return float(v)
-
-
-def squared_distances(
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    device: str | torch.device | None = None,
-    chunk: int = 2048,
-) -> Iterator[torch.Tensor]:
-    """‖xᵢ − y_j‖² for chunks of ``chunk`` rows of x: (chunk, len(y)) tensors on ``device``.
-
-    One matrix product per chunk, ‖x‖² + ‖y‖² − 2 x·y, in float64 (float32 on MPS, which has no
-    float64), with both sets centred on y's mean so that little is lost to cancellation. Memory
-    stays at chunk × len(y). Default device: cuda → mps → cpu.
-    """
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise ValueError(f"chunk must be an int ≥ 1, got {chunk!r}")
-    device = resolve_device(device)
-    dtype = torch.float32 if device.type == "mps" else torch.float64
-    y = y.detach().to(device, dtype)
-    mean = y.mean(0)
-    y = y - mean
-    y_sq = y.square().sum(1)
-    for start in range(0, len(x), chunk):
-        xc = x[start : start + chunk].detach().to(device, dtype) - mean
-        yield (xc.square().sum(1, keepdim=True) + y_sq - 2 * xc @ y.T).clamp_(min=0)
 
 
 def parzen_log_likelihood(
@@ -134,7 +102,7 @@ def parzen_log_likelihood(
     """
     samples = _points("samples", samples)
     x = _points("x", x, samples.shape[1])
-    sigma = _positive("sigma", sigma)
+    sigma = positive_number("sigma", sigma)
     n, d = samples.shape
     const = -math.log(n) - 0.5 * d * math.log(2 * math.pi * sigma**2)
     out = torch.cat(
@@ -165,7 +133,7 @@ def select_sigma(
     if len(grid) == 0:
         raise ValueError("sigmas must hold at least one width")
     for v in grid.tolist():
-        _positive("each sigma", v)
+        positive_number("each sigma", v)
     scores = torch.stack(
         [parzen_log_likelihood(samples, valid, float(v), device=device).mean() for v in grid]
     )
@@ -198,8 +166,7 @@ def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tupl
     """
     real = _points("real", real).double().cpu()
     fake = _points("fake", fake, real.shape[1]).double().cpu()
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < min(len(real), len(fake)):
-        raise ValueError(f"k must be an int with 1 ≤ k < min(len(real), len(fake)), got {k!r}")
+    int_below("k", k, 1, min(len(real), len(fake)), "an int with 1 ≤ k < min(len(real), len(fake))")
     r_real, r_fake = _kth_neighbour_sq(real, k), _kth_neighbour_sq(fake, k)
     cross = torch.cdist(fake, real).square()  # (n_fake, n_real)
     precision = (cross <= r_real[None, :]).any(dim=1).double().mean()

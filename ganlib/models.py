@@ -15,6 +15,8 @@ from typing import Literal
 import torch
 from torch import nn
 
+from ._checks import int_at_least
+
 __all__ = ["Discriminator", "Dropout", "Generator", "Maxout", "paper_networks"]
 
 Noise = Literal["uniform", "gaussian"]
@@ -22,16 +24,10 @@ _NOISES = ("uniform", "gaussian")
 _OUT_ACTIVATIONS = {None: nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 
-def _positive_int(name: str, v: object) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise ValueError(f"{name} must be an int ≥ 1, got {v!r}")
-    return v
-
-
 def _sizes(hidden: Sequence[int]) -> tuple[int, ...]:
     if isinstance(hidden, int):
         hidden = (hidden,)
-    return tuple(_positive_int("each hidden layer size", h) for h in hidden)
+    return tuple(int_at_least("each hidden layer size", h, 1) for h in hidden)
 
 
 def _check_input(x: torch.Tensor, dim: int, who: str, what: str) -> None:
@@ -76,13 +72,6 @@ def sample_prior(noise: Noise, shape: tuple[int, ...], like: torch.Tensor) -> to
     return torch.randn(shape, **kw)
 
 
-def check_count(n: object) -> int:
-    """``n`` when it is an int ≥ 0 (a number of samples); otherwise a ValueError naming it."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"n must be an int ≥ 0, got {n!r}")
-    return n
-
-
 class Generator(nn.Module):
     """x = G(z; θ_g) with z ∼ p_z(z): an MLP that owns its prior p_z (Section 3).
 
@@ -100,8 +89,8 @@ class Generator(nn.Module):
         out_activation: Literal["sigmoid", "tanh"] | None = None,
     ) -> None:
         super().__init__()
-        self.latent_dim = _positive_int("latent_dim", latent_dim)
-        self.out_dim = _positive_int("out_dim", out_dim)
+        self.latent_dim = int_at_least("latent_dim", latent_dim, 1)
+        self.out_dim = int_at_least("out_dim", out_dim, 1)
         if noise not in _NOISES:
             raise ValueError(f"unknown noise={noise!r}; choose one of {_NOISES}")
         if out_activation not in _OUT_ACTIVATIONS:
@@ -129,7 +118,7 @@ class Generator(nn.Module):
 
     def sample(self, n: int) -> torch.Tensor:
         """x = G(z), z ∼ p_z: n samples from p_g, shape ``(n, out_dim)``."""
-        return self(self.sample_latent(check_count(n)))
+        return self(self.sample_latent(int_at_least("n", n, 0)))
 
 
 class Discriminator(nn.Module):
@@ -149,13 +138,8 @@ class Discriminator(nn.Module):
         input_dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        self.in_dim = _positive_int("in_dim", in_dim)
-        if maxout_pieces is not None and (
-            isinstance(maxout_pieces, bool)
-            or not isinstance(maxout_pieces, int)
-            or maxout_pieces < 2
-        ):
-            raise ValueError(f"maxout_pieces must be None or an int ≥ 2, got {maxout_pieces!r}")
+        self.in_dim = int_at_least("in_dim", in_dim, 1)
+        int_at_least("maxout_pieces", maxout_pieces, 2, or_none=True)
         for name, p in (("dropout", dropout), ("input_dropout", input_dropout)):
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"{name} is a drop probability in [0, 1), got {p!r}")
@@ -188,8 +172,8 @@ def paper_networks(
     240), keeping 0.8 of the inputs and 0.5 of the hidden units under dropout. Chapter 7 narrows
     both for 8×8 digits (256 and 64).
     """
-    _positive_int("g_width", g_width)
-    _positive_int("d_width", d_width)
+    int_at_least("g_width", g_width, 1)
+    int_at_least("d_width", d_width, 1)
     G = Generator(
         latent_dim, image_dim, hidden=(g_width, g_width), noise="uniform", out_activation="sigmoid"
     )

@@ -16,14 +16,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import pickle
 import platform
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["cache_dir", "fingerprint"]
+__all__ = ["cache_dir", "fingerprint", "finished_run"]
 
 _CODE = Path(__file__).resolve().parent
 # Environment variables that change how the math libraries compute (MKL's mode, oneDNN's ISA,
@@ -130,3 +132,14 @@ def fingerprint(
             else:
                 h.update(f"data.{name}={value!r}".encode())
     return h.hexdigest()
+
+
+def finished_run(path: os.PathLike, key: str, steps: int) -> bool:
+    """Whether ``path`` holds the finished run of fingerprint ``key`` (a damaged file: no)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except (OSError, RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError):
+        return False  # absent, or truncated by a killed save: train again and replace it
+    if not isinstance(state, dict):
+        return False
+    return state.get("fingerprint") == key and state.get("step") == steps

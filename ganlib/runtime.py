@@ -12,14 +12,7 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
-__all__ = ["check_seed", "own_random_stream", "rng_state", "set_rng_state", "threads_for"]
-
-
-def check_seed(seed: object) -> int | None:
-    """``seed`` itself when it is None or an int ≥ 0; otherwise a ValueError naming it."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ValueError(f"seed must be None or an int ≥ 0, got {seed!r}")
-    return seed
+__all__ = ["own_random_stream", "rng_state", "set_rng_state", "threads_for"]
 
 
 def rng_state() -> dict:

@@ -322,30 +322,54 @@ def test_parzen_mistakes(wrong, message):
 
 
 def training_step(G, D, *, opt_d, opt_g, data, noise, k, m, bug=None):
-    """Algorithm 1's iteration as a student writes it, optionally with one classic bug."""
+    """Algorithm 1's iteration as a student writes it with the optimisers, from the cross-entropy
+    of D's logits (−V for D, −log D(G(z)) for G), optionally with one classic bug."""
+    bce = F.binary_cross_entropy_with_logits
+    ones, zeros = torch.ones(m, dtype=torch.float64), torch.zeros(m, dtype=torch.float64)
     z = None
-    for i in range(k):
+    for i in range(1 if bug == "one D step" else k):
         if i == 0 or bug != "same batch":
             x, z = data(m), noise(m)
         fake = G(z) if bug == "no detach" else G(z).detach()
-        v = F.logsigmoid(D(x)).mean() + F.logsigmoid(-D(fake)).mean()
+        minus_v = bce(D(x), ones) + bce(D(fake), zeros)
         if bug != "no zero_grad":
             opt_d.zero_grad()
-        (v if bug == "sign of V" else -v).backward()
+        (-minus_v if bug == "sign of V" else minus_v).backward()
         opt_d.step()
-        if bug == "one D step":
-            break
-    a = D(G(z if bug == "reused noise" else noise(m)))
-    cost = F.logsigmoid(-a).mean() if bug == "saturating" else -F.logsigmoid(a).mean()
+    logits = D(G(z if bug == "reused noise" else noise(m)))
     if bug != "no detach":
         opt_g.zero_grad()
-    cost.backward()
+    (-bce(logits, zeros) if bug == "saturating" else bce(logits, ones)).backward()
     opt_g.step()
     if bug == "G moves D":
         opt_d.step()
 
 
+def sgd_by_hand(params, loss, opt):
+    """p ← p − lr ∇loss, the gradient from torch.autograd.grad: no .grad, no zero_grad, no step."""
+    lr = opt.param_groups[0]["lr"]
+    grads = torch.autograd.grad(loss, params)
+    with torch.no_grad():
+        for p, g in zip(params, grads, strict=True):
+            p.sub_(lr * g)
+
+
+def training_step_by_hand(G, D, *, opt_d, opt_g, data, noise, k, m):
+    """Algorithm 1's box, independent of the check's reference: D descends the cross-entropy of
+    real (label 1) and fake (label 0), which is −V; G descends the cross-entropy of its fakes
+    with label 1, which is −log D(G(z)); each update written out by hand."""
+    ones, zeros = torch.ones(m, dtype=torch.float64), torch.zeros(m, dtype=torch.float64)
+    bce = F.binary_cross_entropy_with_logits
+    for _ in range(k):
+        x, z = data(m), noise(m)
+        with torch.no_grad():
+            fake = G(z)
+        sgd_by_hand(list(D.parameters()), bce(D(x), ones) + bce(D(fake), zeros), opt_d)
+    sgd_by_hand(list(G.parameters()), bce(D(G(noise(m))), ones), opt_g)
+
+
 def test_training_step_right():
+    assert "✓" in check_training_step(training_step_by_hand)
     assert "✓" in check_training_step(training_step)
 
     # Not detaching D's fakes is wasteful but harmless when G's gradients are zeroed first.
@@ -382,3 +406,52 @@ def test_training_step_calling_ganlib():
 
     with pytest.raises(CheckFailed, match=re.escape("ganlib.algorithm1.discriminator_step")):
         check_training_step(via_ganlib)
+
+
+def test_reference_algorithm1_against_gradients_by_hand():
+    # The check's Algorithm 1 on G(z) = w z + b and D(x) = u x + c, k = 1, against the
+    # gradients of V and of −log D(G(z)) worked out by hand with the logistic function.
+    from scipy.special import expit
+
+    from ganlib.coursework.training_step import _algorithm1
+
+    w, b, u, c, lr = 0.7, -0.2, 1.3, 0.1, 0.1
+    G = torch.nn.Linear(1, 1).double()
+    D = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Flatten(0)).double()
+    with torch.no_grad():
+        for p, value in zip((G.weight, G.bias, D[0].weight, D[0].bias), (w, b, u, c), strict=True):
+            p.fill_(value)
+    gen = torch.Generator().manual_seed(0)
+    x, z_d, z_g = (torch.randn(32, 1, generator=gen, dtype=torch.float64) for _ in range(3))
+    batches = {"data": [x], "noise": [z_d, z_g]}
+    _algorithm1(
+        G, D,
+        torch.optim.SGD(G.parameters(), lr=lr), torch.optim.SGD(D.parameters(), lr=lr),
+        lambda m: batches["data"].pop(0), lambda m: batches["noise"].pop(0), k=1, m=32,
+    )  # fmt: skip
+    xr, f = x.numpy()[:, 0], w * z_d.numpy()[:, 0] + b
+    u_new = u + lr * ((1 - expit(u * xr + c)) * xr - expit(u * f + c) * f).mean()
+    c_new = c + lr * ((1 - expit(u * xr + c)) - expit(u * f + c)).mean()
+    zg = z_g.numpy()[:, 0]
+    s = 1 - expit(u_new * (w * zg + b) + c_new)
+    w_new, b_new = w + lr * (s * u_new * zg).mean(), b + lr * (s * u_new).mean()
+    got = [D[0].weight.item(), D[0].bias.item(), G.weight.item(), G.bias.item()]
+    assert got == pytest.approx([u_new, c_new, w_new, b_new], abs=1e-12)
+
+
+@pytest.mark.parametrize("bug", [None, "sign of V"])
+def test_training_step_leaves_the_students_random_state(bug):
+    # The check builds its players from seeds of its own; the student's next draw is unchanged.
+    torch.manual_seed(2024)
+    state = torch.get_rng_state()
+    replay = torch.Generator()
+    replay.set_state(state)
+    expected = torch.rand(5, generator=replay)
+    step = functools.partial(training_step, bug=bug)
+    if bug is None:
+        check_training_step(step)
+    else:
+        with pytest.raises(CheckFailed):
+            check_training_step(step)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert torch.equal(torch.rand(5), expected)

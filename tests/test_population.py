@@ -11,12 +11,13 @@ from ganlib import (
     Generator,
     Population,
     fit_discriminator,
+    minibatches,
     optimal_discriminator,
     population,
     ring,
     train,
 )
-from ganlib import algorithm1 as alg
+from ganlib.divergence import TrainingDiverged
 
 
 def _build(maxout=None, dropout=0.0):
@@ -69,7 +70,7 @@ class _Replay:
 
     def __init__(self, monkeypatch):
         self.noise, self.batches, self.monkeypatch = [], [], monkeypatch
-        sample_latent, next_batch = Population.sample_latent, alg.Minibatches.next
+        sample_latent, next_batch = Population.sample_latent, minibatches.Minibatches.next
 
         def record_noise(pop, n):
             z = sample_latent(pop, n)
@@ -82,12 +83,12 @@ class _Replay:
             return x
 
         monkeypatch.setattr(Population, "sample_latent", record_noise)
-        monkeypatch.setattr(alg.Minibatches, "next", record_batch)
+        monkeypatch.setattr(minibatches.Minibatches, "next", record_batch)
 
     def replay(self, G, i):
         noise, batches = iter([z[i] for z in self.noise]), iter([x[i] for x in self.batches])
         G.sample_latent = lambda n: next(noise)
-        self.monkeypatch.setattr(alg.Minibatches, "next", lambda _: next(batches))
+        self.monkeypatch.setattr(minibatches.Minibatches, "next", lambda _: next(batches))
 
 
 @pytest.mark.parametrize(
@@ -197,7 +198,7 @@ def test_a_diverging_member_is_frozen_and_named_and_the_others_go_on():
 
 def test_a_population_whose_every_member_diverges_raises():
     G_pop, D_pop = population(_build(), range(2))
-    with pytest.raises(alg.TrainingDiverged, match=r"every member of the population diverged"):
+    with pytest.raises(TrainingDiverged, match=r"every member of the population diverged"):
         train(G_pop, D_pop, Gaussian(0, 1), steps=300, lr=1e10, progress=False, device="cpu")
 
 
@@ -251,10 +252,13 @@ def test_fit_discriminator_marks_a_diverged_member_and_the_others_go_on():
     assert torch.isfinite(losses[[0, 2]]).all()
     for i in (0, 2):  # the same draws as the healthy run, and the same training: untouched
         assert torch.allclose(_flat(D_bad.member(i)), _flat(D_ok.member(i)), atol=1e-6)
-    with pytest.raises(ValueError, match=r"diverged for every member.*smaller lr"):
+    with torch.no_grad():  # and it is frozen where it was last checked: as it started
+        assert torch.equal(_flat(D_bad.member(1)), _flat(broken[1]))
+    with pytest.raises(TrainingDiverged, match=r"every member of the population diverged.*lr"):
         fit_discriminator(Population([broken[1], copy.deepcopy(broken[1])]), p_data, p_g, **kw)
-    with pytest.raises(ValueError, match=r"diverged at step 1; try a smaller lr"):
+    with pytest.raises(TrainingDiverged, match=r"diverged at step 1 \(d_loss=.*smaller lr") as err:
         fit_discriminator(copy.deepcopy(broken[1]), p_data, p_g, **kw)
+    assert err.value.history.shape == (1,)  # the losses up to the bad step
 
 
 @pytest.mark.parametrize(

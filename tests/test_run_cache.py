@@ -13,11 +13,12 @@ from ganlib import (
     Discriminator,
     Generator,
     Population,
-    algorithm1,
+    Settings,
     population,
     ring,
     run_cache,
     train,
+    training,
 )
 
 KW = {"steps": 30, "batch_size": 32, "optimizer": "adam", "progress": False, "device": "cpu"}
@@ -52,7 +53,7 @@ def no_training(monkeypatch):
         raise AssertionError("trained, though the run was in the cache")
 
     def forbid():
-        monkeypatch.setattr(algorithm1, "iteration", forbidden)
+        monkeypatch.setattr(training, "iteration", forbidden)
 
     return forbid
 
@@ -168,8 +169,8 @@ def test_anything_that_changes_the_run_trains_again(cache, monkeypatch, change, 
         monkeypatch.setattr(run_cache, "CODE_DIGEST", "another ganlib")
     before = set(cache.glob("run-*.pt"))
     calls = []
-    step = algorithm1.iteration
-    monkeypatch.setattr(algorithm1, "iteration", lambda *a, **k: calls.append(1) or step(*a, **k))
+    step = training.iteration
+    monkeypatch.setattr(training, "iteration", lambda *a, **k: calls.append(1) or step(*a, **k))
     train(G, D, data, reuse=True, **base)
     assert len(calls) == base["steps"]  # every iteration ran: trained, not loaded
     assert len(set(cache.glob("run-*.pt")) - before) == 1
@@ -253,7 +254,7 @@ def test_players_whose_code_the_fingerprint_cannot_see_are_refused(cache):
 def test_a_0_dim_buffer_is_fingerprinted():
     G, D = _build()
     D.register_buffer("count", torch.tensor(3))
-    kw = {"settings": algorithm1.Settings(), "steps": 1, "seed": 0, "device": torch.device("cpu")}
+    kw = {"settings": Settings(), "steps": 1, "seed": 0, "device": torch.device("cpu")}
     first = run_cache.fingerprint(G, D, ring(), **kw)
     D.count += 1
     assert run_cache.fingerprint(G, D, ring(), **kw) != first

@@ -4,16 +4,19 @@ import time
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from ganlib import (
     Discriminator,
     Gaussian,
     Generator,
     History,
+    Settings,
     TrainingDiverged,
     default_device,
     fit_discriminator,
     high_mass_interval,
+    iteration,
     load_checkpoint,
     optimal_discriminator,
     ring,
@@ -33,15 +36,15 @@ def _params(*modules):
     return torch.cat([p.detach().flatten() for m in modules for p in m.parameters()])
 
 
-def test_default_device_prefers_accelerators():
-    expected = (
-        "cuda"
-        if torch.cuda.is_available()
-        else "mps"
-        if torch.backends.mps.is_available()
-        else "cpu"
-    )
-    assert default_device().type == expected
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"),
+    [(True, True, "cuda"), (True, False, "cuda"), (False, True, "mps"), (False, False, "cpu")],
+)
+def test_default_device_prefers_accelerators(monkeypatch, cuda, mps, expected):
+    # The machine is faked: this checks the order cuda → mps → cpu on any machine.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert default_device() == torch.device(expected)
 
 
 def test_learns_a_1d_gaussian():
@@ -76,7 +79,10 @@ def test_learns_a_1d_gaussian():
 
 def test_history_records_every_step():
     G, D = _players()
-    h = train(G, D, Gaussian(0, 1), steps=30, k=2, progress=False, device="cpu")
+    seen = []
+    h = train(G, D, Gaussian(0, 1), steps=30, k=2, progress=False, device="cpu",
+              callback=lambda step, G_, D_: seen.append(step))  # fmt: skip
+    assert seen == list(range(1, 31))
     assert isinstance(h, History) and len(h) == 30
     for series in (h.d_loss, h.g_loss, h.d_real, h.d_fake, h.g_grad_norm):
         assert series.shape == (30,) and torch.isfinite(series).all()
@@ -90,17 +96,37 @@ def test_tensor_data_and_2d_distributions_train():
     assert len(train(G, D, ring(8), steps=5, progress=False, device="cpu")) == 5
 
 
+class _Examples:
+    def next(self):
+        return torch.randn(16, 1)
+
+
+def _grads(module):
+    return torch.cat([p.grad.flatten() for p in module.parameters()])
+
+
 def test_d_step_does_not_touch_g_and_g_step_does_not_touch_d():
-    seen = []
+    # θ_g and θ_d read after every optimizer step of one iteration with k = 3.
     G, D = _players()
-    before = _params(D)
+    opt_d = torch.optim.SGD(D.parameters(), lr=0.05, momentum=0.5)
+    opt_g = torch.optim.SGD(G.parameters(), lr=0.05, momentum=0.5)
+    g_start, d_start = _params(G), _params(D)
+    steps = []
 
-    def spy(step, G_, D_):
-        seen.append(step)
+    def after(who):
+        return lambda *_: steps.append((who, _params(G), _params(D), _grads(D)))
 
-    train(G, D, Gaussian(0, 1), steps=3, k=1, progress=False, device="cpu", callback=spy)
-    assert seen == [1, 2, 3]
-    assert not torch.equal(before, _params(D))
+    opt_d.register_step_post_hook(after("D"))
+    opt_g.register_step_post_hook(after("G"))
+    iteration(G, D, _Examples(), opt_d=opt_d, opt_g=opt_g, settings=Settings(k=3, batch_size=16))
+    assert [who for who, *_ in steps] == ["D", "D", "D", "G"]
+    d_thetas = [d for who, _, d, _ in steps if who == "D"]
+    assert all(torch.equal(g, g_start) for who, g, _, _ in steps if who == "D")  # D's steps
+    assert not torch.equal(d_thetas[0], d_start) and not torch.equal(d_thetas[2], d_thetas[1])
+    _, g_after, d_after, d_grad_after = steps[3]
+    assert not torch.equal(g_after, g_start)  # G's step moved θ_g ...
+    assert torch.equal(d_after, d_thetas[2])  # ... and left θ_d where D's last step put it,
+    assert torch.equal(d_grad_after, steps[2][3])  # with no gradient added to D's
     assert all(p.requires_grad for p in D.parameters())  # D is unfrozen after G's step
 
 
@@ -334,7 +360,7 @@ def _check_thread_policy():
 
 
 def test_paper_schedule_is_the_original_codes():
-    from ganlib.algorithm1 import paper_schedule
+    from ganlib.optimizers import paper_schedule
 
     # mnist.yaml: lr 0.1 / 1.000004 per update (floor 1e-6); momentum 0.5 at epoch 1 → 0.7 at 250.
     assert paper_schedule(0, 0.1, 50_000, 100) == (0.1, 0.5)
@@ -347,10 +373,16 @@ def test_paper_schedule_is_the_original_codes():
     assert paper_schedule(10**8, 0.1, 50_000, 100)[0] == 1e-6
 
 
-def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed, g_lr=None):
-    from ganlib.algorithm1 import paper_schedule
-    from ganlib.losses import discriminator_loss, generator_loss
+def _mnist_yaml_schedule(step, lr, examples, batch):
+    # goodfeli/adversarial's mnist.yaml, written out: lr / 1.000004 per update down to 1e-6;
+    # momentum 0.5 until epoch 1, then linearly to 0.7 at epoch 250, then 0.7.
+    epoch = step * batch / examples
+    momentum = 0.5 + 0.2 * min(max(epoch - 1, 0) / 249, 1)
+    return max(lr / 1.000004**step, 1e-6), momentum
 
+
+def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed, g_lr=None):
+    # Algorithm 1 by hand, with the paper's costs from the logits: −V for D, −log D(G(z)) for G.
     G, D = _players()
     threads = torch.get_num_threads()
     # ganlib trains models this small on one thread; so must the reference, or a matrix product
@@ -364,20 +396,22 @@ def _hand_loop_with_paper_schedule(data, steps, batch, lr, seed, g_lr=None):
         for step in range(steps):
             for opt, start in ((opt_d, lr), (opt_g, lr if g_lr is None else g_lr)):
                 for group in opt.param_groups:
-                    group["lr"], group["momentum"] = paper_schedule(step, start, len(data), batch)
+                    group["lr"], group["momentum"] = _mnist_yaml_schedule(
+                        step, start, len(data), batch
+                    )
             with torch.no_grad():
                 fake = G(G.sample_latent(batch))
             if cursor + batch > len(data):
                 perm, cursor = torch.randperm(len(data)), 0
             x = data[perm[cursor : cursor + batch]]
             cursor += batch
-            real_logits, fake_logits = D(torch.cat((x, fake))).split(batch)  # ganlib's one pass
-            d_loss = discriminator_loss(real_logits, fake_logits)
+            real_logits, fake_logits = D(torch.cat((x, fake))).split(batch)  # one pass of D
+            d_loss = -(F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean())
             opt_d.zero_grad()
             d_loss.backward()
             opt_d.step()
             D.requires_grad_(False)
-            g_loss = generator_loss(D(G.sample(batch)), "nonsaturating")
+            g_loss = -F.logsigmoid(D(G.sample(batch))).mean()
             opt_g.zero_grad()
             g_loss.backward()
             opt_g.step()

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
-from .models import Discriminator, Generator, check_count, sample_prior
+from ._checks import int_at_least, int_below
+from .models import Discriminator, Generator, sample_prior
 
-__all__ = ["Population", "population"]
+__all__ = ["Population", "population", "shared_size"]
 
 # Layers without parameters act on each element or each row alone, so they work unchanged on a
 # stacked (N, n, features) input; Dropout draws an independent mask for every member.
@@ -132,12 +133,11 @@ class Population(nn.Module):
 
     def sample(self, n: int) -> torch.Tensor:
         """x = G(z), z ∼ p_z: n samples from each member's p_g, shape ``(N, n, out_dim)``."""
-        return self(self.sample_latent(check_count(n)))
+        return self(self.sample_latent(int_at_least("n", n, 0)))
 
     def member(self, i: int) -> Generator | Discriminator:
         """Member i as an ordinary ganlib model (a copy, on the population's device)."""
-        if isinstance(i, bool) or not isinstance(i, int) or not -self.size <= i < self.size:
-            raise ValueError(f"member index must be an int in [0, {self.size}), got {i!r}")
+        int_below("member index", i, -self.size, self.size, f"an int in [0, {self.size})")
         model = copy.deepcopy(self._template[0]).to(self._anchor.device)
         linears = [m for m in model.net.modules() if isinstance(m, nn.Linear)]
         stacked = [m for m in self.net.modules() if isinstance(m, StackedLinear)]
@@ -163,8 +163,7 @@ def population(
     """
     seeds = list(seeds)
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-            raise ValueError(f"each seed must be an int ≥ 0, got {s!r}")
+        int_at_least("each seed", s, 0)
     if not seeds:
         raise ValueError("a population needs at least one seed, got none")
     built = []
@@ -175,3 +174,35 @@ def population(
     if isinstance(built[0], tuple):
         return tuple(Population(list(players)) for players in zip(*built, strict=True))
     return Population(built)
+
+
+def _kind(model: object) -> str:
+    if isinstance(model, Population):
+        return f"a Population of {'Generators' if model.is_generator else 'Discriminators'}"
+    return type(model).__name__
+
+
+def shared_size(G: nn.Module | None, D: nn.Module, *, one_generator: bool = False) -> int | None:
+    """The population size N shared by G and D, None for two ordinary models; else a clear error.
+
+    ``G=None`` checks D alone; ``one_generator=True`` also accepts one Generator that every
+    member of a population D plays against.
+    """
+    d_pop = isinstance(D, Population)
+    if not (isinstance(D, Discriminator) or (d_pop and not D.is_generator)):
+        raise ValueError(
+            f"D must be a ganlib Discriminator or a Population of them, got {_kind(D)}"
+        )
+    if G is None:
+        return len(D) if d_pop else None
+    g_pop = isinstance(G, Population)
+    if not (isinstance(G, Generator) or (g_pop and G.is_generator)):
+        raise ValueError(f"G must be a ganlib Generator or a Population of them, got {_kind(G)}")
+    if (g_pop != d_pop and not (one_generator and d_pop)) or (g_pop and len(G) != len(D)):
+        sizes = (len(G) if g_pop else "one model", len(D) if d_pop else "one model")
+        raise ValueError(f"G and D must be populations of one size, got {sizes[0]} and {sizes[1]}")
+    if G.out_dim != D.in_dim:
+        raise ValueError(
+            f"G makes samples of dimension {G.out_dim} but D reads dimension {D.in_dim}"
+        )
+    return len(D) if d_pop else None
