@@ -53,7 +53,7 @@ CELL_TIMEOUT_S = 1200
 #   out while chapter 7 was still training on the other worker, it trained them again (125 s more);
 #   after chapters 5 to 1 (over 200 s on the one worker that is not running chapter 7) it cannot be.
 LONGEST, SECOND, LAST = "06_mode_collapse.ipynb", "coursework", "08_evaluation.ipynb"
-# A progress bar redraws at most twice a second (ganlib.algorithm1), each redraw a few widget
+# A progress bar redraws at most twice a second (ganlib.training), each redraw a few widget
 # messages; any cell may send some messages beyond that (its outputs, a figure, a bar's start).
 MESSAGES_PER_S, MESSAGES_FREE = 8, 200
 OUTPUT_BYTES = 3_000_000  # a chapter's stored outputs, figures and animations included

@@ -401,7 +401,7 @@ def test_training_step_bugs(bug, message):
 def test_training_step_calling_ganlib():
     def via_ganlib(G, D, *, opt_d, opt_g, data, noise, k, m):
         for _ in range(k):
-            ganlib.algorithm1.discriminator_step(D, opt_d, data(m), G(noise(m)).detach(), True)
+            ganlib.algorithm1.discriminator_step(D, opt_d, data(m), G(noise(m)).detach())
         training_step(G, D, opt_d=opt_d, opt_g=opt_g, data=data, noise=noise, k=0, m=m)
 
     with pytest.raises(CheckFailed, match=re.escape("ganlib.algorithm1.discriminator_step")):
