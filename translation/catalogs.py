@@ -7,8 +7,8 @@ Usage: python -m translation           update the catalogs, write the Korean boo
 
 The English notebooks and pages stay the only source of code and structure. Their prose is split
 into messages (translation/markdown_messages.py: paragraphs, headings, list items, table rows,
-directive titles) and kept in one catalog per chapter or page, ``locale/ko/LC_MESSAGES/NAME.po``, plus
-``book.po`` for the book's title and the table of contents' captions. Updating a catalog from the
+directive titles) and kept in one catalog per chapter or page, ``locale/ko/LC_MESSAGES/NAME.po``,
+plus ``book.po`` for the book's title and the table of contents' captions. Updating a catalog from the
 English is msgmerge's rule (Babel's ``Catalog.update``): a message whose English changed becomes
 fuzzy, with the old English kept beside it, and a new one untranslated; either way the Korean page
 shows the English paragraph until a translator settles it, never a stale translation.
