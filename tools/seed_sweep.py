@@ -5,15 +5,14 @@ Usage: python -m tools.seed_sweep [--seeds 0-4] [--other-cpu "VAR=value ..."] [-
 
 Every assert in a chapter must hold on every seed and on every machine, not only on the run
 whose outputs are stored. This executes each chapter with ``SEED = s`` for each seed, natively
-and, with ``--other-cpu``, again with those variables set (the Makefile's OTHER_CPU: another
-x86 CPU emulated on this one); it fails if any run raises, and prints, for every number the
-chapter leaves in its namespace (tools/chapter_numbers.py), its range over the runs: the spread
-to quote next to a claim ("gap 0.01–0.03 over 5 seeds; we assert ≤ 0.05") and to keep
-thresholds clear of. Every
-claim about a trained result (an assert in a cell tagged ``trained-claim``, tools/claims.py) is
-judged on its own, not only the first of its cell to fail, and its pass rate over the runs is
-printed: the evidence for a threshold that holds with ≥ 99 % probability per run. With
-``--jobs 2`` two runs go side by side, each on one CPU thread.
+and, with ``--other-cpu``, again with those variables set (the Makefile's OTHER_CPU: another x86
+CPU emulated on this one); it fails if any run raises, and prints, for every number the chapter
+leaves in its namespace (tools/chapter_numbers.py), its range over the runs: the spread to quote
+next to a claim ("gap 0.01–0.03 over 5 seeds; we assert ≤ 0.05") and to keep thresholds clear
+of. Every claim about a trained result (an assert in a cell tagged ``trained-claim``,
+tools/claims.py) is judged on its own, not only the first of its cell to fail, and its pass rate
+over the runs is printed: the evidence for a threshold that holds with ≥ 99 % probability per
+run. With ``--jobs 2`` two runs go side by side, each on one CPU thread.
 """
 
 from __future__ import annotations
