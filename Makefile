@@ -1,16 +1,12 @@
-# Two commands, each of which makes its own environment on first use:
+# The book's commands; `make help` lists them all. Each makes its own environment on first use.
 #   make book   executes the chapters (cached until they or ganlib change) and builds the website
-#   make test   lint, unit tests and every chapter under nbval in a Colab-like kernel (each chapter
-#               executed once, two at a time), every chapter again without training (make
-#               controls), the book built from those runs, then the site tested offline in
-#               headless Chromium; each step prints its time
+#   make test   what CI runs: lint, unit tests, every chapter under nbval in a Colab-like kernel,
+#               the controls (make controls), the book built from those runs, the website tested
+#               in headless Chromium; each step under its own time limit, printing its time
 #   make unit   the unit tests alone (under a minute)
-# For instructors: make student (the student versions), make grade SUBMISSIONS=folder (grades.csv).
-# For chapter authors: make notebooks (store outputs), make translations (the Korean edition in ko/
-# from locale/ko/LC_MESSAGES/*.po, tools/translations.py), make timings, make seeds, make controls,
-# make format;
-# make bench times ganlib.train against a plain training loop, a population of GANs against runs
-# one at a time, and the Parzen estimate (benchmarks/RESULTS.md); make gpu-check is the prepared check for a machine with a GPU.
+# The code behind them: ganlib/ (the library), teaching/ (make student, make grade),
+# translation/ (make translations), tools/ (the maintenance commands: make notebooks, timings,
+# seeds, controls, gpu-check), benchmarks/ (make bench; benchmarks/RESULTS.md).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -33,7 +29,7 @@ COLAB_PACKAGES := torch numpy matplotlib ipywidgets sympy scipy tqdm ipykernel
 COLAB_KERNEL := gan-book-colab
 
 .PHONY: book test unit format clean notebooks translations timings seeds controls bench gpu-check gpu-wheels student grade \
-	colab-kernel chromium repository
+	colab-kernel chromium repository help
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,15 +53,17 @@ KO_BOOK := $(BIN)/jupyter-book build ko -W -n --keep-going --path-output _build/
 # training them again. Kept in the build; a change to ganlib empties it, as it does the cache above.
 export GANLIB_CACHE := $(CURDIR)/_build/runs
 
-book: $(STAMP) _build/.cache-stamp
-	$(BIN)/jupyter-book build . -W -n --keep-going
+# The English book's build, in `make book` and in `make test`.
+BOOK := $(BIN)/jupyter-book build . -W -n --keep-going
+book: $(STAMP) _build/.cache-stamp  ## the website in English and Korean (chapters cached)
+	$(BOOK)
 	$(KO_BOOK)
 	@echo "The website is at $(CURDIR)/_build/html/index.html (한국어판: ko/index.html)"
 
 # Each step of `make test` runs under its own time limit and prints how long it took; one that
 # hangs is stopped with a message naming it, long before CI's 90 minutes.
 STEP = $(BIN)/python -m tools.step
-test: $(STAMP) colab-kernel chromium _build/.cache-stamp
+test: $(STAMP) colab-kernel chromium _build/.cache-stamp  ## what CI runs: every check of the book
 	$(STEP) lint 120 -- sh -c '$(BIN)/ruff check . && $(BIN)/ruff format --check .'
 	rm -rf _build/executed _build/test-runs  # the chapters train afresh: nothing from an earlier run
 	GANLIB_CACHE=$(CURDIR)/_build/test-runs \
@@ -73,12 +71,12 @@ test: $(STAMP) colab-kernel chromium _build/.cache-stamp
 		--nbval-kernel-name $(COLAB_KERNEL) -m "not site" -n 2 --dist loadfile --no-loadscope-reorder
 	$(STEP) "controls: every trained claim fails untrained" 1500 -- $(BIN)/python -m tools.controls
 	$(STEP) "book cache" 60 -- $(BIN)/python -m tools.book_cache
-	$(STEP) "book build" 2400 -- $(BIN)/jupyter-book build . -W -n --keep-going
+	$(STEP) "book build" 2400 -- $(BOOK)
 	$(STEP) "Korean book build" 600 -- sh -c '$(KO_BOOK)'
 	$(STEP) "website tests" 900 -- $(BIN)/python -m pytest -m site tests/test_book.py \
 		tests/test_browser.py
 
-unit: $(STAMP)  # the unit tests alone: no chapter executed, no grading round trip, no website
+unit: $(STAMP)  ## the unit tests alone: no chapter executed, no grading round trip, no website
 	$(BIN)/python -m pytest -m "not site and not coursework" tests
 
 $(COLAB)/.installed: requirements.txt
@@ -95,59 +93,62 @@ colab-kernel: $(STAMP) $(COLAB)/.installed  # (re)install ganlib from the checko
 	$(COLAB)/bin/python -m pip install --quiet -c requirements.txt .
 	rm -rf build  # setuptools' staging folder, not part of the checkout
 	$(COLAB)/bin/python -m ipykernel install --prefix $(CURDIR)/$(VENV) --name $(COLAB_KERNEL) \
-		--display-name "Python 3 (Colab-like)" $(KERNEL_ENV) >/dev/null 2>&1
+		--display-name "Python 3 (Colab-like)" $(KERNEL_ENV) >/dev/null
 
 # The browser test drives Debian's chromium (Playwright, from requirements.txt, brings no browser
-# here), with a Korean font (Nanum) for the Korean pages' screenshots. Installed with apt-get where
-# that works (root); under CI=true a missing browser fails, and so does a missing Korean font.
+# here), with a Korean font (Nanum) for the Korean pages' screenshots. Installed with apt-get when
+# either is missing and make runs as root (an install that fails stops make with apt-get's error);
+# under CI=true a missing browser fails, and so does a missing Korean font (tests/test_browser.py).
 chromium:
-	@{ command -v chromium >/dev/null && fc-list :lang=ko | grep -q .; } || [ "$$(id -u)" != 0 ] || \
-		! command -v apt-get >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core fonts-nanum \
-		>/dev/null; } || true
-	@command -v chromium >/dev/null || { [ -n "$$CI" ] && \
-		echo "make test: CI=true and no chromium (apt-get failed or is missing)" && exit 1; } || \
-		echo "make test: no chromium (install it with apt-get as root, or your system's package \
-		manager): the browser test will be skipped"
+	@if ! { command -v chromium >/dev/null && fc-list :lang=ko | grep -q .; } && \
+		[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium fonts-dejavu-core fonts-nanum >/dev/null; \
+	fi
+	@if command -v chromium >/dev/null; then :; \
+	elif [ -n "$$CI" ]; then \
+		echo "make test: CI=true and no chromium (installed by apt-get as root)" >&2; exit 1; \
+	else echo "make test: no chromium (install it with apt-get as root, or your system's" \
+		"package manager): the browser test will be skipped"; fi
 
-repository: $(STAMP)  # make repository URL=https://github.com/OWNER/NAME: where the book lives
+repository: $(STAMP)  ## make repository URL=https://github.com/OWNER/NAME: where the book lives
 	$(BIN)/python -m tools.colab --repository "$(URL)"
-	$(BIN)/python -m tools.translations  # the Korean chapters' install cells and ko/_config.yml
+	$(BIN)/python -m translation  # the Korean chapters' install cells and ko/_config.yml
 
-format: $(STAMP)
+format: $(STAMP)  ## ruff: fix what it can and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-clean:
+clean:  ## remove the build, the student versions, grades and the Colab-like environment
 	rm -rf _build .pytest_cache student grades.csv feedback $(COLAB)
 
-notebooks: $(STAMP)  # re-execute the chapters natively and store the outputs that nbval compares
+notebooks: $(STAMP)  ## re-execute the chapters natively and store the outputs that nbval compares
 	$(BIN)/python -m tools.refresh_notebooks $(CHAPTERS)
 
-translations: $(STAMP)  # the catalogs merged with the English (changed messages fuzzy), ko/ written
-	$(BIN)/python -m tools.translations
+translations: $(STAMP)  ## the catalogs merged with the English (changed messages fuzzy), ko/ written
+	$(BIN)/python -m translation
 
-timings: $(STAMP)  # each chapter's execution time against its budget; fails when one is over
+timings: $(STAMP)  ## each chapter's execution time against its budget; fails when one is over
 	$(BIN)/python -m tools.timings $(CHAPTERS)
 
 # make seeds SEEDS=5-9 JOBS=2 CHAPTERS=05_training: any range of SEED, two runs side by side.
 SEEDS ?= 0-4
 JOBS ?= 1
-seeds: $(STAMP)  # chapters on SEEDS, natively and on OTHER_CPU: each number's spread, each claim's pass rate
+seeds: $(STAMP)  ## chapters on SEEDS, natively and on OTHER_CPU: each number's spread, each claim's pass rate
 	$(BIN)/python -m tools.seed_sweep --seeds $(SEEDS) --jobs $(JOBS) --other-cpu "$(OTHER_CPU)" \
 		$(CHAPTERS)
 
 # Every assert in a cell tagged trained-claim must fail when no optimizer moves a parameter
 # (tools/controls.py): the chapters run natively, two at a time, in about four minutes.
-controls: $(STAMP)
+controls: $(STAMP)  ## every trained claim must fail when no optimizer moves a parameter
 	$(BIN)/python -m tools.controls $(CHAPTERS)
 
-bench: $(STAMP)  # ganlib.train against a plain loop; populations against runs one at a time; Parzen
+bench: $(STAMP)  ## ganlib.train against a plain loop; populations against runs one at a time; Parzen
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_population.py
 	$(BIN)/python benchmarks/bench_parzen.py
 
-gpu-check: $(STAMP)  # on a GPU: unit tests, CPU = GPU theory, every chapter, the benchmark
+gpu-check: $(STAMP)  ## on a GPU: unit tests, CPU = GPU theory, every chapter, the benchmark
 	$(BIN)/python -m tools.gpu_check
 
 # A GPU machine with torch but no package index (as lent to this project: Python 3.12, x86-64)
@@ -155,19 +156,22 @@ gpu-check: $(STAMP)  # on a GPU: unit tests, CPU = GPU theory, every chapter, th
 #   pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl
 #   PYTHONPATH=/tmp/site:$PWD python3 -m tools.gpu_check
 GPU_PLATFORMS := $(foreach p,manylinux_2_28 manylinux_2_17 manylinux2014 manylinux1,--platform $(p)_x86_64)
-gpu-wheels:  # .whl/: the wheels tools.gpu_check needs beside torch, for Python 3.12 on x86-64
+gpu-wheels:  ## .whl/: the wheels tools.gpu_check needs beside torch, for Python 3.12 on x86-64
 	rm -rf .whl
 	$(PYTHON) -m pip download --quiet --dest .whl --only-binary=:all: --python-version 3.12 \
 		--implementation cp $(GPU_PLATFORMS) --constraint requirements.txt \
 		nbclient nbformat ipykernel ipywidgets nbval babel pytest-timeout markdown-it-py
 
-student: $(STAMP)  # the student version of every chapter in student/: nbgrader's release, made without it
-	$(BIN)/python -m tools.student_version --out student $(CHAPTERS)
-	$(BIN)/python -m tools.student_version --out student/ko \
+student: $(STAMP)  ## the student version of every chapter in student/: nbgrader's release, made without it
+	$(BIN)/python -m teaching.student_version --out student $(CHAPTERS)
+	$(BIN)/python -m teaching.student_version --out student/ko \
 		$(if $(CHAPTERS),$(patsubst %,ko/notebooks/%.ipynb,$(basename $(notdir $(CHAPTERS)))),ko/notebooks/*.ipynb)
 
 # Students' notebooks graded without nbgrader, one fresh kernel and process per submission, with
 # time and memory limits: it runs code students wrote, so run it in a throwaway container or VM.
 OUT ?= grades.csv
-grade: $(STAMP)  # make grade SUBMISSIONS=folder [OUT=grades.csv]: one CSV row per submission
-	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --out "$(OUT)"
+grade: $(STAMP)  ## make grade SUBMISSIONS=folder [OUT=grades.csv]: one CSV row per submission
+	$(BIN)/python -m teaching.grade "$(SUBMISSIONS)" --out "$(OUT)"
+
+help:  ## this list
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

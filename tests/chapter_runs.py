@@ -9,7 +9,7 @@ things to that same run, so that no chapter is trained twice:
   outputs a book build would store (nbval itself merges streams). When every cell of a chapter
   passed, the notebook goes to ``_build/executed/``; ``python -m tools.book_cache`` puts it into
   the book's execution cache, and `make book` then renders it instead of executing the chapter.
-- **The student version** (tools/student_version.py), checked in the kernel that just ran the
+- **The student version** (teaching/student_version.py), checked in the kernel that just ran the
   chapter. Before the first code cell of "## Exercises" the kernel's names are noted; after the
   chapter's last cell every name the instructor's exercises defined is deleted, and the student
   version's exercise cells run there. The first error must be a stub's ``NotImplementedError``,
@@ -33,9 +33,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionComplete
 from nbval.plugin import IPyNbCell
 
-from tools import student_version as sv
+from checkout import ROOT, SHARED_RUNS
+from teaching import student_version as sv
 
-ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "executed"
 EXERCISES = "## Exercises"
 NAMES = "__names_before_exercises__"  # the kernel's names when the exercises begin
@@ -52,7 +52,7 @@ CELL_TIMEOUT_S = 1200
 # - Chapter 8 after chapters 7 to 1: it loads the GANs chapter 7 trained (the run cache). Handed
 #   out while chapter 7 was still training on the other worker, it trained them again (125 s more);
 #   after chapters 5 to 1 (over 200 s on the one worker that is not running chapter 7) it cannot be.
-LONGEST, SECOND, LAST = "06_mode_collapse.ipynb", "coursework", "08_evaluation.ipynb"
+LONGEST, SECOND, LAST = "06_mode_collapse.ipynb", "coursework", f"{SHARED_RUNS[-1]}.ipynb"
 # A progress bar redraws at most twice a second (ganlib.training), each redraw a few widget
 # messages; any cell may send some messages beyond that (its outputs, a figure, a bar's start).
 MESSAGES_PER_S, MESSAGES_FREE = 8, 200

@@ -5,7 +5,8 @@ import pytest
 import torch
 from chapter_runs import ChapterRuns
 
-ROOT = Path(__file__).resolve().parents[1]
+from checkout import ROOT
+
 COLAB_KERNEL = "gan-book-colab"  # `make test` registers it: the Colab-like environment
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.chapters import chapters
+from checkout import chapters
 
 pytestmark = pytest.mark.site
 

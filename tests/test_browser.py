@@ -14,12 +14,10 @@ import re
 import shutil
 import subprocess
 import threading
-from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if importlib.util.find_spec("playwright") is None or CHROMIUM is None:
     _WHY = (
@@ -31,7 +29,7 @@ if importlib.util.find_spec("playwright") is None or CHROMIUM is None:
     pytest.skip(_WHY, allow_module_level=True)
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tools.chapters import chapters  # noqa: E402
+from checkout import ROOT, chapters  # noqa: E402
 from tools.colab import read  # noqa: E402
 
 pytestmark = pytest.mark.site

@@ -10,7 +10,7 @@ import sys
 import nbformat
 import pytest
 
-from tools.chapters import chapters
+from checkout import chapters
 from tools.claims import TAG, chapter_cell, claims_of, held, instrument
 from tools.controls import NO_TRAINING, verdicts
 

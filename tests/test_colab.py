@@ -12,10 +12,8 @@ import nbformat
 import pytest
 
 import ganlib
+from checkout import ROOT, chapters
 from tools import colab
-from tools.chapters import chapters
-
-ROOT = Path(__file__).resolve().parents[1]
 
 COLAB_PYTHON = ROOT / ".venv-colab" / "bin" / "python"
 

@@ -6,8 +6,8 @@ Three submissions of each chapter, made from nbgrader's own release (``generate_
   (b) the release untouched → no autograded point;
   (c) the model answers with one known mistake in one implementation → only that exercise loses
       its points.
-Each set goes through ``nbgrader autograde`` (with tools/nbgrader_config.py) and through
-``tools.grade`` (`make grade`, no nbgrader), and both must give the same points per cell.
+Each set goes through ``nbgrader autograde`` (with teaching/nbgrader_config.py) and through
+``teaching.grade`` (`make grade`, no nbgrader), and both must give the same points per cell.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import student_version as sv
-from tools.chapters import chapters
+from checkout import ROOT, chapters
+from teaching import student_version as sv
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.coursework
 
 # One mistake per chapter: (the answer cell's grade id, the wrong solution, in place of the model's).
@@ -115,7 +114,7 @@ def course(tmp_path_factory):
     """An nbgrader course with every chapter released, and the three submissions of each."""
     root = tmp_path_factory.mktemp("course")
     (root / "nbgrader_config.py").write_text(
-        (ROOT / "tools" / "nbgrader_config.py").read_text()
+        (ROOT / "teaching" / "nbgrader_config.py").read_text()
         + f"\nc.CourseDirectory.root = {str(root)!r}\nc.Execute.timeout = 300\n"
     )
     paths = chapters([])
@@ -187,7 +186,7 @@ def nbgrader_points(root: Path, env: dict, paths) -> dict[tuple[str, str], dict[
 def grade_points(root: Path, env: dict) -> dict[tuple[str, str], dict[str, float]]:
     out = root / "grades" / "grades.csv"
     subprocess.run(
-        [sys.executable, "-m", "tools.grade", str(root / "submitted"), "--out", str(out)],
+        [sys.executable, "-m", "teaching.grade", str(root / "submitted"), "--out", str(out)],
         cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip
     rows = list(csv.DictReader(out.open()))
@@ -240,7 +239,7 @@ def _chapter_1_with(answer: str):
 def _grade(folder: Path, *options: str) -> dict[str, dict]:
     out = folder.parent / "grades.csv"
     subprocess.run(
-        [sys.executable, "-m", "tools.grade", str(folder), "--out", str(out), *options],
+        [sys.executable, "-m", "teaching.grade", str(folder), "--out", str(out), *options],
         cwd=ROOT, check=True, capture_output=True, timeout=600,
     )  # fmt: skip
     return {row["student"]: row for row in csv.DictReader(out.open())}
@@ -257,7 +256,7 @@ def test_bad_submissions_get_a_row_and_never_stop_the_others(tmp_path):
         "looper": "import time\ntime.sleep(10**6)  # hangs (without keeping a core busy)",
         "hog": "hog = bytearray(6 * 2**30)  # more than --memory-gb allows\n"
         + _without_markers(MODEL_V),
-        "snoop": "import importlib.util, os\nprint('tools:', importlib.util.find_spec('tools'))\n"
+        "snoop": "import importlib.util as u, os\nprint('grader:', u.find_spec('teaching'), u.find_spec('checkout'))\n"
         "print('cwd', os.getcwd(), sorted(os.listdir('.')))\n" + _without_markers(MODEL_V),
     }
     for student, answer in answers.items():
@@ -288,7 +287,7 @@ def test_bad_submissions_get_a_row_and_never_stop_the_others(tmp_path):
     )
     cwd = printed.split("cwd ", 1)[1].split(" ", 1)[0]
     assert not cwd.startswith(str(tmp_path)), printed  # an empty folder of its own
-    assert "tools: None" in printed, printed  # the grader's own code is not importable there
+    assert "grader: None None" in printed, printed  # the grader's own code is not importable there
     listed = ast.literal_eval(printed.split(cwd, 1)[1].split("\n", 1)[0].strip())
     # Nothing but its own notebook (and the kernel's dot-folders: HOME is that folder too).
     assert [n for n in listed if not n.startswith(".")] == ["01_value_function.ipynb"], printed
@@ -307,7 +306,7 @@ def test_a_hung_submission_times_out(tmp_path):
 
 def test_the_process_that_runs_a_submission_never_imports_torch():
     # It starts once per submission, and only the kernel it starts needs torch (1-2 s to import).
-    code = "import sys, tools.grade; print(sorted({'torch', 'ganlib'} & set(sys.modules)))"
+    code = "import sys, teaching.grade; print(sorted({'torch', 'ganlib'} & set(sys.modules)))"
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
     )

@@ -24,7 +24,7 @@ from test_coursework import (
 
 from ganlib import coursework
 from ganlib.language import LOCALE, _, language
-from tools import translations as tr
+from translation import catalogs as tr
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")

@@ -5,15 +5,13 @@ the code. `make timings` checks each chapter against its budget.
 """
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from tools.chapters import chapters
+from checkout import ROOT, chapters
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = chapters()
 
 

@@ -1,19 +1,16 @@
-"""tools/student_version.py: solutions out, hidden tests out, nothing else touched."""
+"""teaching/student_version.py: solutions out, hidden tests out, nothing else touched."""
 
 import ast
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 import ganlib
-from tools import student_version as sv
-from tools.chapters import chapters
-
-ROOT = Path(__file__).resolve().parents[1]
+from checkout import ROOT, chapters
+from teaching import student_version as sv
 
 EXERCISE = """\
 def my_v(d_real, d_fake):
@@ -114,7 +111,7 @@ def test_unpaired_markers_are_errors(source, message):
 
 def test_command_writes_every_chapter(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "tools.student_version", "--out", str(tmp_path)],
+        [sys.executable, "-m", "teaching.student_version", "--out", str(tmp_path)],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     names = [p.name for p in chapters()]

@@ -13,8 +13,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from markdown_it import MarkdownIt
 
-from tools import translations as tr
-from tools.markdown_messages import has_words, messages, protected, split, translate
+from translation import catalogs as tr
+from translation.markdown_messages import has_words, messages, protected, split, translate
 
 PARSER = MarkdownIt("commonmark").enable("table")
 

@@ -19,7 +19,7 @@ import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
-from tools.chapters import ROOT, chapters
+from checkout import ROOT, chapters
 
 
 def cache_executed(executed: Path, cache: Path) -> list[str]:

@@ -124,7 +124,7 @@ def outcomes(nb: nbformat.NotebookNode) -> dict[str, list[str]]:
 
 
 def chapter_cell(error: str) -> str:
-    """An error line of tools.chapters.errors() for an instrumented chapter, with the cell
+    """An error line of tools.execution.errors() for an instrumented chapter, with the cell
     numbered as in the chapter itself (instrument() put one cell before the chapter's own)."""
     head, _, rest = error.partition(":")
     return f"cell {int(head.split()[1]) - 1}:{rest}" if head.startswith("cell ") else error

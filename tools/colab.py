@@ -25,9 +25,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from tools.chapters import chapters
+from checkout import ROOT, chapters
 
-ROOT = Path(__file__).resolve().parents[1]
 MARKER = 'find_spec("ganlib")'  # how the install cell is recognised
 GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+)$")
 PROSE = ("README.md", "book/instructor.md")  # pages with Colab links to the chapters

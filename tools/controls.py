@@ -23,9 +23,10 @@ from pathlib import Path
 
 import nbformat
 
-from tools.chapters import chapters, environment, errors, execute, fresh_run_cache
+from checkout import chapters
+from tools import chapter_numbers
 from tools.claims import Claim, chapter_cell, held, instrument, outcomes
-from tools.seed_sweep import COLLECT, MARK
+from tools.execution import environment, errors, execute, fresh_run_cache
 
 # Run first in each control kernel, before the chapter's own first cell.
 NO_TRAINING = """
@@ -71,11 +72,10 @@ def control(
     the numbers it computed (the control values to print beside the trained ones)."""
     nb = nbformat.read(path, as_version=4)
     claims = instrument(nb, setup=NO_TRAINING, every=every)
-    nb.cells.append(nbformat.v4.new_code_cell(COLLECT))
+    nb.cells.append(nbformat.v4.new_code_cell(chapter_numbers.CELL))
     with environment({"OMP_NUM_THREADS": "1"}):  # two kernels side by side on two cores
         seconds = execute(nb, path, timeout=1200, allow_errors=True)
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    numbers = json.loads(text.split(MARK, 1)[1].splitlines()[0]) if MARK in text else {}
+    numbers = chapter_numbers.reported(nb)
     # errors() numbers the instrumented cells: one more than the chapter's own, for the setup
     failed_cells = [chapter_cell(e) for e in errors(nb)]
     if any(e.startswith("cell -1:") for e in failed_cells):

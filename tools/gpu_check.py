@@ -22,15 +22,13 @@ import math
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import torch
 
 import ganlib
+from checkout import ROOT, chapters, run_groups
 from ganlib import Discriminator, Gaussian, Generator
-from tools.chapters import chapters
 
-ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("tests", "theory", "train", "chapters", "bench")
 
 
@@ -115,12 +113,8 @@ def part_chapters(limit_s: int = 300) -> None:
     # A process per chapter, each with a time limit: on the first H100 run (2026-12-06) a
     # chapter's kernel died once, and the one process running every chapter then hung at exit.
     # Chapter 8 runs with chapter 7, whose GANs it loads from their run cache, as in a session.
-    names = [path.stem for path in chapters()]
-    groups = [[n] for n in names if n not in ("07_images", "08_evaluation")]
-    groups.append([n for n in names if n in ("07_images", "08_evaluation")])
-    groups = [group for group in groups if group]
     failed = []
-    for group in groups:
+    for group in run_groups([path.stem for path in chapters()]):
         cmd = [sys.executable, "-m", "tools.timings", *group]
         try:
             done = subprocess.run(

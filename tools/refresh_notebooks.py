@@ -16,8 +16,9 @@ import sys
 
 import nbformat
 
-from tools.chapters import chapters, execute, fresh_run_cache
-from tools.student_version import mark_for_nbgrader
+from checkout import chapters
+from teaching.student_version import mark_for_nbgrader
+from tools.execution import execute, fresh_run_cache
 
 BULKY = ("text/html", "application/javascript", "application/vnd.jupyter.widget-view+json")
 

@@ -5,14 +5,14 @@ Usage: python -m tools.seed_sweep [--seeds 0-4] [--other-cpu "VAR=value ..."] [-
 
 Every assert in a chapter must hold on every seed and on every machine, not only on the run
 whose outputs are stored. This executes each chapter with ``SEED = s`` for each seed, natively
-and, with ``--other-cpu``, again with those variables set (the Makefile's OTHER_CPU: another
-x86 CPU emulated on this one); it fails if any run raises, and prints, for every number the
-chapter leaves in its namespace, its range over the runs: the spread to quote next to a claim
-("gap 0.01–0.03 over 5 seeds; we assert ≤ 0.05") and to keep thresholds clear of. Every
-claim about a trained result (an assert in a cell tagged ``trained-claim``, tools/claims.py) is
-judged on its own, not only the first of its cell to fail, and its pass rate over the runs is
-printed: the evidence for a threshold that holds with ≥ 99 % probability per run. With
-``--jobs 2`` two runs go side by side, each on one CPU thread.
+and, with ``--other-cpu``, again with those variables set (the Makefile's OTHER_CPU: another x86
+CPU emulated on this one); it fails if any run raises, and prints, for every number the chapter
+leaves in its namespace (tools/chapter_numbers.py), its range over the runs: the spread to quote
+next to a claim ("gap 0.01–0.03 over 5 seeds; we assert ≤ 0.05") and to keep thresholds clear
+of. Every claim about a trained result (an assert in a cell tagged ``trained-claim``,
+tools/claims.py) is judged on its own, not only the first of its cell to fail, and its pass rate
+over the runs is printed: the evidence for a threshold that holds with ≥ 99 % probability per
+run. With ``--jobs 2`` two runs go side by side, each on one CPU thread.
 """
 
 from __future__ import annotations
@@ -26,54 +26,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import nbformat
 
-from tools.chapters import chapters, environment, errors, execute, fresh_run_cache, with_seed
+from checkout import chapters
+from tools import chapter_numbers
 from tools.claims import Claim, chapter_cell, held, instrument, outcomes
-
-MARK = "SEED-SWEEP:"
-# Appended to each run: every number the chapter defined, by name: floats and ints, and the
-# smallest and largest of a list, tuple or tensor of them (and a tensor's median) (None, e.g. a diverged run, is skipped),
-# also inside dicts.
-COLLECT = f"""
-import json as _json
-def _numbers(_v):
-    if isinstance(_v, bool):
-        return []
-    if isinstance(_v, int | float):
-        return [float(_v)]
-    if type(_v).__name__ == "Tensor" and _v.is_floating_point() and _v.numel():
-        if _v.numel() > 2:
-            return [float(_v.min()), float(_v.median()), float(_v.max())]
-        return [float(_v.min()), float(_v.max())] if _v.numel() > 1 else [float(_v)]
-    if isinstance(_v, list | tuple) and _v and all(x is None or isinstance(x, int | float) for x in _v):
-        _xs = [float(x) for x in _v if x is not None and not isinstance(x, bool)]
-        return [min(_xs), max(_xs)] if _xs else []
-    return []
-def _named(_k, _v):
-    if type(_v).__name__ == "Tensor" and _v.ndim == 2 and 1 < _v.shape[1] <= 8:
-        for _j in range(_v.shape[1]):  # e.g. one row per seed, one column per quantity
-            yield from _named(f"{{_k}}[:, {{_j}}]", _v[:, _j])
-        return
-    _xs = _numbers(_v)
-    if len(_xs) == 1:
-        yield _k, _xs[0]
-    elif len(_xs) == 2:
-        yield f"{{_k}} min", _xs[0]
-        yield f"{{_k}} max", _xs[1]
-    elif len(_xs) == 3:
-        yield f"{{_k}} min", _xs[0]
-        yield f"{{_k}} median", _xs[1]
-        yield f"{{_k}} max", _xs[2]
-def _all(_ns):
-    for _k, _v in list(_ns.items()):
-        if _k.startswith("_") or _k.isupper() or callable(_v):
-            continue
-        if isinstance(_v, dict):
-            for _kk, _vv in _v.items():
-                yield from _named(f"{{_k}}[{{_kk}}]", _vv)
-        else:
-            yield from _named(_k, _v)
-print({MARK!r} + _json.dumps(dict(_all(globals()))))
-"""
+from tools.execution import environment, errors, execute, fresh_run_cache, with_seed
 
 
 def run(path, seed: int, env: dict[str, str]) -> tuple[dict[str, float], list[str], dict]:
@@ -81,19 +37,17 @@ def run(path, seed: int, env: dict[str, str]) -> tuple[dict[str, float], list[st
     so a failing run still reports its numbers) and which claims held (tools/claims.py)."""
     nb = with_seed(nbformat.read(path, as_version=4), seed)
     claims = instrument(nb)
-    nb.cells.append(nbformat.v4.new_code_cell(COLLECT))
+    nb.cells.append(nbformat.v4.new_code_cell(chapter_numbers.CELL))
     with environment(env):
         try:
             execute(nb, path, timeout=1200, allow_errors=True)
         except Exception as error:  # a cell over its time limit, a dead kernel: this run fails
             return {}, [f"the run did not finish: {type(error).__name__}: {error}"[:300]], {}
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    line = text.split(MARK, 1)[1].splitlines()[0] if MARK in text else "{}"  # (stderr may follow)
     done = outcomes(nb)
     verdict = {c.key: held(done.get(c.key, [])) for c in claims}
     failures = [chapter_cell(e) for e in errors(nb)]
     failures += [f"{c.key}: claim failed: {c.source}" for c in claims if not verdict[c.key]]
-    return json.loads(line), failures, verdict
+    return chapter_numbers.reported(nb), failures, verdict
 
 
 def _claims(path) -> list[Claim]:

@@ -13,7 +13,8 @@ import sys
 
 import nbformat
 
-from tools.chapters import chapters, execute, fresh_run_cache
+from checkout import chapters
+from tools.execution import execute, fresh_run_cache
 
 # The guide's budgets: chapter 6 (ten-GAN populations, compute-bound) 180 s, every other 90 s.
 BUDGET_S = {"01_value_function": 60, "06_mode_collapse": 180}

@@ -1,14 +1,14 @@
 """The Korean edition, from gettext catalogs of the English prose (``make translations``).
 
-Usage: python -m tools.translations           update the catalogs, write the Korean book (ko/)
-       python -m tools.translations --check   exit 1 if ko/ or a catalog is not up to date
-       python -m tools.translations export NAME FILE | import FILE | check FILE
-                                             (a catalog as plain text for a translator, and back)
+Usage: python -m translation           update the catalogs, write the Korean book (ko/)
+       python -m translation --check   exit 1 if ko/ or a catalog is not up to date
+       python -m translation export NAME FILE | import FILE | check FILE
+                                       (a catalog as plain text for a translator, and back)
 
 The English notebooks and pages stay the only source of code and structure. Their prose is split
-into messages (tools/markdown_messages.py: paragraphs, headings, list items, table rows, directive
-titles) and kept in one catalog per chapter or page, ``locale/ko/LC_MESSAGES/NAME.po``, plus
-``book.po`` for the book's title and the table of contents' captions. Updating a catalog from the
+into messages (translation/markdown_messages.py: paragraphs, headings, list items, table rows,
+directive titles) and kept in one catalog per chapter or page, ``locale/ko/LC_MESSAGES/NAME.po``,
+plus ``book.po`` for the book's title and the table of contents' captions. Updating a catalog from the
 English is msgmerge's rule (Babel's ``Catalog.update``): a message whose English changed becomes
 fuzzy, with the old English kept beside it, and a new one untranslated; either way the Korean page
 shows the English paragraph until a translator settles it, never a stale translation.
@@ -34,7 +34,6 @@ import copy
 import datetime as dt
 import io
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -45,9 +44,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from markdown_it import MarkdownIt
 
-from tools.markdown_messages import PROTECTED, messages, protected, translate
+from checkout import ROOT
+from translation.markdown_messages import PROTECTED, messages, protected, translate
 
-ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = "ko"
 GLOSSARY = ROOT / "locale" / LANGUAGE / "glossary.tsv"
 OUT = ROOT / LANGUAGE
@@ -370,7 +369,9 @@ def settle(catalog: Catalog, english: str, korean: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m translation", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--check", action="store_true")
     parser.add_argument("command", nargs="*")
     args = parser.parse_args(argv)
@@ -404,7 +405,3 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Why chapter 7 trains as it does: the settings it rejected, measured on the digits.
 
-Usage: python -m tools.digits_settings [--seeds 0,1] [--steps 5000]
+Usage: python benchmarks/digits_settings.py [--seeds 0,1] [--steps 5000]
 
 Chapter 7 trains the paper's networks on scikit-learn's 8×8 digits narrowed to the small images
 (G's hidden layers 256 units, D's maxout layers 64) with the original code's SGD schedule. This

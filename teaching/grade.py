@@ -1,6 +1,6 @@
 """Grade students' chapter notebooks without nbgrader: `make grade SUBMISSIONS=dir` → grades.csv.
 
-Usage: python -m tools.grade SUBMISSIONS [--out grades.csv] [--feedback DIR] [--timeout S]
+Usage: python -m teaching.grade SUBMISSIONS [--out grades.csv] [--feedback DIR] [--timeout S]
        [--cell-timeout S] [--memory-gb G]
 
 SUBMISSIONS is a folder of notebooks, one per student (``alice.ipynb``), or one folder per student
@@ -23,7 +23,7 @@ no chapter, or hangs gets a row that says so and the others go on. The executed 
 (code cells only: the written answers are in the submissions).
 
 It runs code that students wrote: run it in a throwaway container or VM (the instructor guide).
-tools/nbgrader_config.py gives nbgrader's autograde the same cells (tests/test_grading.py).
+teaching/nbgrader_config.py gives nbgrader's autograde the same cells (tests/test_grading.py).
 """
 
 from __future__ import annotations
@@ -44,11 +44,10 @@ from pathlib import Path
 
 import nbformat
 
-from tools import student_version as sv
-from tools.chapters import chapters
+from checkout import ROOT, chapters
+from teaching import student_version as sv
 
-ROOT = Path(__file__).resolve().parents[1]
-LANGUAGE_TAG = "translation-language"  # a translated chapter's first cell (tools/translations.py)
+LANGUAGE_TAG = "translation-language"  # a translated chapter's first cell (translation/catalogs.py)
 LANGUAGE_LINE = re.compile(r"%env GANLIB_LANGUAGE=(\w+)")
 
 
@@ -237,7 +236,7 @@ def grade(
         cmd = [
             sys.executable,
             "-m",
-            "tools.grade",
+            "teaching.grade",
             "--one",
             str(work),
             str(result),
@@ -245,7 +244,7 @@ def grade(
             str(cell_timeout),
         ]
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # (python -m finds tools/ in cwd)
+            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # (python -m finds teaching/ in cwd)
             stderr=subprocess.PIPE, preexec_fn=lambda: _limits(memory_gb),
         )  # fmt: skip
         try:

@@ -1,6 +1,6 @@
 """Write the student version of every chapter into a folder: `make student` (→ student/).
 
-Usage: python -m tools.student_version [--out student] [chapter ...]
+Usage: python -m teaching.student_version [--out student] [chapter ...]
 
 The chapters are the instructor versions: each ends with exercises (a derivation, an
 implementation, an experiment) whose model answers sit in the places a student's answers go.
@@ -30,9 +30,8 @@ from pathlib import Path
 
 import nbformat
 
-from tools.chapters import chapters
+from checkout import ROOT, chapters
 
-ROOT = Path(__file__).resolve().parents[1]
 _MARK = re.compile(r"^(\s*)### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 EXERCISES = "## Exercises"
 # nbgrader's own stubs (ClearSolutions' defaults), so that both releases agree.

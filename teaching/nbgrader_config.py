@@ -1,6 +1,6 @@
 """nbgrader's configuration for this book's chapters: copy it into your course's root folder.
 
-    cp tools/nbgrader_config.py COURSE/nbgrader_config.py   (with this checkout on PYTHONPATH)
+    cp teaching/nbgrader_config.py COURSE/nbgrader_config.py   (with this checkout on PYTHONPATH)
 
 With it, `nbgrader autograde` runs each chapter's setup cells (tagged ``exercise-setup``) and its
 exercises, not the chapter's training: minutes less per submission, and the same cells `make
@@ -12,7 +12,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbgrader.converters import Autograde
 from traitlets import Bool
 
-from tools.student_version import SETUP_TAG, heading
+from teaching.student_version import SETUP_TAG, heading
 
 
 class KeepExercises(Preprocessor):

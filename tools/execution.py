@@ -1,4 +1,4 @@
-"""Execute chapter notebooks: shared by refresh_notebooks, timings and seed_sweep.
+"""Execute chapter notebooks: shared by refresh_notebooks, timings, seed_sweep and controls.
 
 A chapter sets ``SEED = 0`` once in its setup cell and derives every seed from it, so a chapter
 can be re-run on another seed by rewriting that one line.
@@ -10,33 +10,14 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
-PATTERN = "[0-9][0-9]_*.ipynb"  # notebooks/NN_slug.ipynb: the one definition of a chapter
 SEED_LINE = re.compile(r"^SEED = \d+", flags=re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in stored tracebacks
-
-
-def chapters(names: Sequence[str] = (), *, root: Path = ROOT) -> list[Path]:
-    """The chapters named (paths or stems) in book order, or all of them: notebooks/NN_*.ipynb."""
-    every = sorted((root / "notebooks").glob(PATTERN))
-    if not names:
-        return every
-    found = []
-    for name in names:
-        path = Path(name)
-        if not path.exists():
-            path = root / "notebooks" / f"{Path(name).stem}.ipynb"
-        if not path.exists():
-            raise SystemExit(f"no chapter {name!r}; chapters: {[p.stem for p in every]}")
-        found.append(path)
-    return found
 
 
 def with_seed(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
