@@ -21,7 +21,7 @@ but not the Korean notebooks that Colab opens.
 The Korean notebooks are the English ones with the markdown cells translated and one code cell
 added first, ``%env GANLIB_LANGUAGE=ko``: the English code cells, their stored outputs and the
 install cell are copied unchanged. That variable makes the exercises' feedback Korean
-(ganlib/language.py): the check messages of ganlib/coursework.py, marked ``_("...")`` or
+(ganlib/language.py): the check messages of the package ganlib/coursework/, marked ``_("...")`` or
 ``N_("...")``, are extracted (Babel's extractor) into one more catalog,
 ``ganlib/locale/ko/LC_MESSAGES/ganlib.po``, under the same rules, and compiled beside it to the
 ``ganlib.mo`` that ganlib ships and reads with the standard library's gettext.
@@ -88,16 +88,17 @@ def book_messages(root: Path = ROOT) -> list[str]:
 
 # The feedback ganlib gives on the exercises: its own catalog, shipped inside the package.
 GANLIB = "ganlib"
-GANLIB_SOURCES = ("ganlib/coursework.py",)
+GANLIB_SOURCES = "ganlib/coursework"  # every module of the package that words the feedback
 KEYWORDS = {"_": None, "N_": None}  # ganlib.language's gettext and its "translate later" marker
 
 
 def ganlib_messages(root: Path = ROOT) -> list[tuple[str, tuple[str, int]]]:
     """(message, (file, line)) for every message ganlib's code marks for translation."""
     found = []
-    for rel in GANLIB_SOURCES:
+    for path in sorted((root / GANLIB_SOURCES).glob("*.py")):
+        rel = path.relative_to(root).as_posix()
         for line, message, _comments, _context in extract_from_file(
-            "python", root / rel, keywords=KEYWORDS
+            "python", path, keywords=KEYWORDS
         ):
             found.append((message, (rel, line)))
     return found
