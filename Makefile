@@ -39,7 +39,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Executed chapters are cached (_build/.jupyter_cache) until a chapter's code changes; a change
 # to ganlib or to the pinned packages empties the cache, so the site shows what the code does now.
-_build/.cache-stamp: $(wildcard ganlib/*.py) requirements.txt
+_build/.cache-stamp: $(wildcard ganlib/*.py ganlib/*/*.py) requirements.txt
 	rm -rf _build/.jupyter_cache _build/.doctrees _build/runs  # (without the doctrees Sphinx re-reads all)
 	mkdir -p _build && touch $@
 

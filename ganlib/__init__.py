@@ -22,7 +22,6 @@ from . import figures as figures
 from . import images as images
 from . import metrics as metrics
 from .algorithm1 import fit_discriminator, iteration
-from .checkpoint import load_checkpoint, save_checkpoint
 from .device import default_device
 from .distributions import Gaussian, GaussianMixture, grid, mixture, ring
 from .divergence import TrainingDiverged
@@ -70,7 +69,6 @@ __all__ = [
     "high_mass_interval",
     "iteration",
     "jensen_shannon",
-    "load_checkpoint",
     "mixture",
     "mode_coverage",
     "optimal_discriminator",
@@ -79,7 +77,6 @@ __all__ = [
     "population",
     "precision_recall",
     "ring",
-    "save_checkpoint",
     "select_sigma",
     "train",
     "value_function",

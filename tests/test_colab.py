@@ -19,7 +19,13 @@ COLAB_PYTHON = ROOT / ".venv-colab" / "bin" / "python"
 
 
 def _copy_of_the_book(tmp_path: Path) -> Path:
-    for name in ("_config.yml", "README.md", "book/instructor.md", "ganlib/__init__.py"):
+    for name in (
+        "_config.yml",
+        "README.md",
+        "book/instructor.md",
+        "ganlib/__init__.py",
+        "CITATION.cff",
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(".*"))
@@ -66,8 +72,9 @@ def test_moving_the_book_rewrites_every_place(tmp_path):
     readme = (root / "README.md").read_text()
     assert book.colab("notebooks/01_value_function.ipynb") in readme
     old = colab.read().slug
-    for name in ("_config.yml", "README.md", "book/instructor.md"):
+    for name in ("_config.yml", "README.md", "book/instructor.md", "CITATION.cff"):
         assert f"github.com/{old}" not in (root / name).read_text(), name
+    assert colab.disagreements(root) == []
 
 
 def test_a_stale_install_cell_or_link_is_reported(tmp_path):
@@ -81,6 +88,9 @@ def test_a_stale_install_cell_or_link_is_reported(tmp_path):
     problems = colab.disagreements(root)
     assert any(path.name in p and "install cell differs" in p for p in problems)
     assert any("README.md: a Colab link" in p and "@dev" in p for p in problems)
+    citation = root / "CITATION.cff"
+    citation.write_text(citation.read_text().replace("version: 0.1.0", "version: 0.0.9"))
+    assert "CITATION.cff: version '0.0.9', not '0.1.0'" in colab.disagreements(root)
     assert _run("--root", str(root)).returncode == 1
 
 

@@ -59,12 +59,12 @@ def test_chapter_is_seeded_once_for_the_seed_sweep(path):
     assert not literal, f"seeds must derive from SEED, found {literal}"
 
 
-def test_readme_lists_every_chapter_with_its_measured_time():
+def test_readme_lists_every_chapter_with_the_paper_it_covers():
     readme = (ROOT / "README.md").read_text()
     for path in CHAPTERS:
         rows = [line for line in readme.splitlines() if line.startswith(f"| `{path.stem}` |")]
         assert len(rows) == 1, f"README's chapter table has no row for {path.stem}"
-        assert re.search(r"\| \d+(\.\d)? s \|$", rows[0]), f"{path.stem}: no CPU time in README"
+        assert rows[0].count(" | ") == 2, f"{path.stem}: a row is the chapter, the paper, the idea"
 
 
 def test_a_progress_bar_redrawing_ten_times_a_second_floods_the_kernel():

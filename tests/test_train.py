@@ -17,12 +17,12 @@ from ganlib import (
     fit_discriminator,
     high_mass_interval,
     iteration,
-    load_checkpoint,
     optimal_discriminator,
     ring,
     train,
     virtual_criterion,
 )
+from ganlib.checkpoint import load_checkpoint
 
 
 def _players(seed=0, latent_dim=4, width=32, out_dim=1):

@@ -30,6 +30,7 @@ from checkout import ROOT, chapters
 MARKER = 'find_spec("ganlib")'  # how the install cell is recognised
 GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+)$")
 PROSE = ("README.md", "book/instructor.md")  # pages with Colab links to the chapters
+CITATION = "CITATION.cff"  # names the repository and the version too
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,11 @@ def disagreements(root: Path = ROOT) -> list[str]:
         for target in re.findall(pattern, text):
             if not (root / target).exists():
                 found.append(f"{name}: a Colab link to {target}, which does not exist")
+    if (root / CITATION).exists():
+        cff = yaml.safe_load((root / CITATION).read_text())
+        for key, want in (("repository-code", book.repository), ("version", book.version)):
+            if cff.get(key) != want:
+                found.append(f"{CITATION}: {key} {cff.get(key)!r}, not {want!r}")
     return found
 
 
@@ -153,6 +159,12 @@ def move(root: Path, url: str) -> Book:
         page = root / name
         text = page.read_text().replace(f"/github/{old.slug}/", f"/github/{book.slug}/")
         page.write_text(re.sub(r"ganlib @ git\+[\w:/.-]+@v[\w.]+", book.requirement, text))
+    if (root / CITATION).exists():
+        page = root / CITATION
+        text = re.sub(
+            r"^repository-code: .*$", f'repository-code: "{url}"', page.read_text(), flags=re.M
+        )
+        page.write_text(text)
     return book
 
 

@@ -52,7 +52,7 @@ GLOSSARY = ROOT / "locale" / LANGUAGE / "glossary.tsv"
 OUT = ROOT / LANGUAGE
 MARKDOWN = MarkdownIt("commonmark").enable("table")
 # Fixed, so that regenerating a catalog that did not change leaves its file byte for byte.
-DATE = dt.datetime(2026, 12, 4, tzinfo=dt.timezone.utc)
+DATE = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
 LANGUAGE_CELL = nbformat.v4.new_code_cell(
     f"%env GANLIB_LANGUAGE={LANGUAGE}",
     metadata={"tags": ["remove-cell", "translation-language", "exercise-setup"]},
