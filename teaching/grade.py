@@ -47,7 +47,7 @@ import nbformat
 from checkout import ROOT, chapters
 from teaching import student_version as sv
 
-LANGUAGE_TAG = "translation-language"  # a translated chapter's first cell (translation/catalogs.py)
+LANGUAGE_TAG = "translation-language"  # a translated chapter's first cell (translation/korean_book.py)
 LANGUAGE_LINE = re.compile(r"%env GANLIB_LANGUAGE=(\w+)")
 
 

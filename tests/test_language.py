@@ -25,6 +25,7 @@ from test_coursework import (
 from ganlib import coursework
 from ganlib.language import LOCALE, _, language
 from translation import catalogs as tr
+from translation import review
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
@@ -132,6 +133,6 @@ def test_every_message_of_ganlib_is_translated_with_its_fields():
     untranslated = [m for m, k in catalog.items() if not k]
     assert not untranslated, f"{len(untranslated)} untranslated, first: {untranslated[:3]}"
     for english, ko in catalog.items():
-        assert not tr.problems(english, ko), (english, tr.problems(english, ko))
+        assert not review.problems(english, ko), (english, review.problems(english, ko))
         assert HANGUL.search(ko), f"no Korean in the translation of {english!r}"
     assert (LOCALE / "ko" / "LC_MESSAGES" / "ganlib.mo").exists()

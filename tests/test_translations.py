@@ -14,6 +14,7 @@ from babel.messages.catalog import Catalog
 from markdown_it import MarkdownIt
 
 from translation import catalogs as tr
+from translation import korean_book, review
 from translation.markdown_messages import has_words, messages, protected, split, translate
 
 PARSER = MarkdownIt("commonmark").enable("table")
@@ -92,10 +93,10 @@ def test_settling_a_fuzzy_message_drops_the_old_english():
     new = "$D$ is a binary classifier."
     old = changed("$D$ is a classifier.", "$D$는 분류기입니다.", new)
     assert old[new].previous_id  # msgmerge keeps the old English
-    tr.settle(old, new, "$D$는 이진 분류기입니다.")
+    review.settle(old, new, "$D$는 이진 분류기입니다.")
     assert not old[new].fuzzy
     assert not old[new].previous_id
-    tr.settle(old, new, "D는 이진 분류기입니다.")  # maths lost
+    review.settle(old, new, "D는 이진 분류기입니다.")  # maths lost
     assert old[new].fuzzy  # kept for the translator, not shown
 
 
@@ -113,7 +114,7 @@ def test_a_catalog_survives_a_round_trip_without_comment_debris(tmp_path):
 
 
 def test_korean_files_are_up_to_date():
-    assert tr.stale() == [], "run `make translations`"
+    assert korean_book.stale() == [], "run `make translations`"
 
 
 def test_korean_notebooks_have_the_english_code_and_outputs():
@@ -121,7 +122,7 @@ def test_korean_notebooks_have_the_english_code_and_outputs():
         if path.suffix != ".ipynb":
             continue
         english = nbformat.read(path, as_version=4)
-        korean = nbformat.read(tr.OUT / path.relative_to(tr.ROOT), as_version=4)
+        korean = nbformat.read(korean_book.OUT / path.relative_to(tr.ROOT), as_version=4)
         first, *cells = korean.cells
         assert "translation-language" in first.metadata["tags"]
         assert len(cells) == len(english.cells)
@@ -135,7 +136,7 @@ def test_translations_keep_maths_and_code():
     for name in tr.names():
         for message in tr.read(tr.catalog_path(name)):
             if message.id and message.string and not message.fuzzy:
-                assert tr.problems(message.id, message.string) == [], (name, message.id[:60])
+                assert review.problems(message.id, message.string) == [], (name, message.id[:60])
 
 
 def first_use(text: str, term: str, longer: list[str]) -> int:
@@ -151,10 +152,10 @@ def first_use(text: str, term: str, longer: list[str]) -> int:
 
 
 def test_glossary_terms_carry_the_english_at_first_use():
-    terms = tr.glossary()
+    terms = korean_book.glossary()
     wrong = []
     for path in tr.sources():
-        korean = tr.OUT / path.relative_to(tr.ROOT)
+        korean = korean_book.OUT / path.relative_to(tr.ROOT)
         body = "\n".join(
             "\n".join(b.lines)
             for text in tr.markdown_texts(korean)
