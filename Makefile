@@ -1,9 +1,9 @@
-# The book's commands; `make help` lists them all. Each makes its own environment on first use.
+# The book's commands; `make help` lists them all. The environment (.venv) is made on first use.
 #   make book   executes the chapters (cached until they or ganlib change) and builds the website
 #   make test   what CI runs: lint, unit tests, every chapter under nbval in a Colab-like kernel,
 #               the controls (make controls), the book built from those runs, the website tested
 #               in headless Chromium; each step under its own time limit, printing its time
-#   make unit   the unit tests alone (under a minute)
+#   make unit   the unit tests alone (no chapter, no grading round trip, no website)
 # The code behind them: ganlib/ (the library), teaching/ (make student, make grade),
 # translation/ (make translations), tools/ (the maintenance commands: make notebooks, timings,
 # seeds, controls, gpu-check), benchmarks/ (make bench; benchmarks/RESULTS.md).

@@ -63,4 +63,5 @@ def test_citation_names_the_version_and_the_paper() -> None:
     assert cff["cff-version"] == "1.2.0"
     assert cff["version"] == ganlib.__version__
     assert cff["license"] == "MIT"
-    assert cff["preferred-citation"]["url"] == "https://arxiv.org/abs/1406.2661"
+    assert "preferred-citation" not in cff  # GitHub's "Cite this repository" gives the book
+    assert cff["references"][0]["url"] == "https://arxiv.org/abs/1406.2661"

@@ -16,7 +16,8 @@ import nbformat
 from checkout import chapters
 from tools.execution import execute, fresh_run_cache
 
-# The guide's budgets: chapter 6 (ten-GAN populations, compute-bound) 180 s, every other 90 s.
+# The budgets (CONTRIBUTING.md): chapter 1 60 s, chapter 6 180 s (ten-GAN populations,
+# compute-bound), every other chapter 90 s.
 BUDGET_S = {"01_value_function": 60, "06_mode_collapse": 180}
 DEFAULT_BUDGET_S = 90
 
