@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 # The default learning rate of each optimizer, constant: measured to learn the 1-D Gaussians of
-# the book (README). The original code's lr 0.1 with decay and momentum 0.5 → 0.7 was tuned
+# the book (benchmarks/RESULTS.md, "The default learning rates"). The original code's lr 0.1 with decay and momentum 0.5 → 0.7 was tuned
 # for MNIST over hundreds of epochs; over a few thousand steps its decay would barely act.
 DEFAULT_LR = {"sgd": 0.05, "adam": 2e-4}
 SCHEDULES = ("constant", "paper")
