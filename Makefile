@@ -29,7 +29,7 @@ COLAB_PACKAGES := torch numpy matplotlib ipywidgets sympy scipy tqdm ipykernel
 COLAB_KERNEL := gan-book-colab
 
 .PHONY: book test unit format clean notebooks translations timings seeds controls bench gpu-check gpu-wheels student grade \
-	colab-kernel chromium repository help
+	colab-kernel chromium sandbox repository help
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,7 @@ book: $(STAMP) _build/.cache-stamp  ## the website in English and Korean (chapte
 # Each step of `make test` runs under its own time limit and prints how long it took; one that
 # hangs is stopped with a message naming it, long before CI's 90 minutes.
 STEP = $(BIN)/python -m tools.step
-test: $(STAMP) colab-kernel chromium _build/.cache-stamp  ## what CI runs: every check of the book
+test: $(STAMP) colab-kernel chromium sandbox _build/.cache-stamp  ## what CI runs: every check of the book
 	$(STEP) lint 120 -- sh -c '$(BIN)/ruff check . && $(BIN)/ruff format --check .'
 	rm -rf _build/executed _build/test-runs  # the chapters train afresh: nothing from an earlier run
 	GANLIB_CACHE=$(CURDIR)/_build/test-runs \
@@ -110,6 +110,21 @@ chromium:
 		echo "make test: CI=true and no chromium (installed by apt-get as root)" >&2; exit 1; \
 	else echo "make test: no chromium (install it with apt-get as root, or your system's" \
 		"package manager): the browser test will be skipped"; fi
+
+# make grade runs each submission in a sandbox made by Debian's bubblewrap (teaching/sandbox.py):
+# installed with apt-get when missing and make runs as root; under CI=true a missing bwrap fails
+# (tests/test_grading_sandbox.py), elsewhere the grading tests run without it.
+sandbox:
+	@if ! command -v bwrap >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends bubblewrap >/dev/null; \
+	fi
+	@if command -v bwrap >/dev/null; then :; \
+	elif [ -n "$$CI" ]; then \
+		echo "make: CI=true and no bwrap (Debian's bubblewrap, installed by apt-get as root)" >&2; \
+		exit 1; \
+	else echo "make: no bwrap (install Debian's bubblewrap): make grade refuses to grade" \
+		"without it unless given --unsandboxed; the hostile-submission tests are skipped"; fi
 
 repository: $(STAMP)  ## make repository URL=https://github.com/OWNER/NAME: where the book lives
 	$(BIN)/python -m tools.colab --repository "$(URL)"
@@ -167,10 +182,10 @@ student: $(STAMP)  ## the student version of every chapter in student/: nbgrader
 	$(BIN)/python -m teaching.student_version --out student/ko \
 		$(if $(CHAPTERS),$(patsubst %,ko/notebooks/%.ipynb,$(basename $(notdir $(CHAPTERS)))),ko/notebooks/*.ipynb)
 
-# Students' notebooks graded without nbgrader, one fresh kernel and process per submission, with
-# time and memory limits: it runs code students wrote, so run it in a throwaway container or VM.
+# Students' notebooks graded without nbgrader, one fresh kernel per submission, each in its own
+# sandbox with time, memory and process limits (teaching/grade.py, teaching/sandbox.py).
 OUT ?= grades.csv
-grade: $(STAMP)  ## make grade SUBMISSIONS=folder [OUT=grades.csv]: one CSV row per submission
+grade: $(STAMP) sandbox  ## make grade SUBMISSIONS=folder [OUT=grades.csv]: one CSV row per submission
 	$(BIN)/python -m teaching.grade "$(SUBMISSIONS)" --out "$(OUT)"
 
 help:  ## this list

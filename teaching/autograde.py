@@ -24,7 +24,7 @@ LANGUAGE_LINE = re.compile(r"%env GANLIB_LANGUAGE=(\w+)")
 def language_of(submission) -> str | None:
     """The language of a translated chapter's feedback, from its first cell; None: English."""
     # Imported here: ganlib imports torch (1-2 s), which the process that runs each submission's
-    # kernel (`--one`, below) never needs; only its kernel does.
+    # sandbox runner never needs; only its kernel does.
     from ganlib.language import LANGUAGES
 
     for cell in submission.cells:

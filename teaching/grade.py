@@ -1,7 +1,7 @@
 """Grade students' chapter notebooks without nbgrader: `make grade SUBMISSIONS=dir` → grades.csv.
 
 Usage: python -m teaching.grade SUBMISSIONS [--out grades.csv] [--feedback DIR] [--timeout S]
-       [--cell-timeout S] [--memory-gb G]
+       [--cell-timeout S] [--memory-gb G] [--unsandboxed]
 
 SUBMISSIONS is a folder of notebooks, one per student (``alice.ipynb``), or one folder per student
 (``alice/01_value_function.ipynb``, as nbgrader's ``submitted/`` is laid out). Each submission is
@@ -10,19 +10,25 @@ autograde would grade it, without the chapter's training:
   - the chapter's setup cells (tagged ``exercise-setup``), then its exercises: the student's answer
     cells (found by grade id, else by the function they define) with any cells the student added
     after them, and the instructor's test cells, hidden tests included, in place of the student's;
-  - executed in a fresh kernel, in an empty temporary folder, in a process of its own with a
-    memory limit (``--memory-gb``), a time limit per cell (``--cell-timeout``: the cell is
-    interrupted and scores 0) and one for the whole submission (``--timeout``);
+  - executed in a fresh kernel in a sandbox (teaching/sandbox.py: bubblewrap) that sees its own
+    copy and nothing else of the class: no other submission, no grades, no checkout but ganlib,
+    no other process, no network; with a memory limit (``--memory-gb``), a cap on its processes,
+    a time limit per cell (``--cell-timeout``: the cell is interrupted and scores 0) and one for
+    the whole submission (``--timeout``); ``--unsandboxed`` grades without it (and says what is
+    lost); without bwrap and without that flag, nothing is graded;
+  - the executed notebook comes back by value and is scored here, outside the sandbox;
   - a test cell that runs without an error earns its points; the first error is reported;
   - in the submission's language: a Korean chapter (ko/notebooks) sets ``GANLIB_LANGUAGE=ko`` in
     its first cell, and its checks' messages, the first failure included, are Korean.
 One CSV row per submission: the points of every autograded cell, the total, the manually graded
 cells left to read, and the first failing message; a submission that is not a notebook, matches
-no chapter, or hangs gets a row that says so and the others go on. The executed notebooks go to
-``--feedback`` (default: next to the CSV) for reading the experiments' outputs
-(code cells only: the written answers are in the submissions).
+no chapter, or hangs gets a row that says so and the others go on. Submissions are read once and
+never written; the CSV is rewritten atomically after every row, so a crash keeps the rows graded.
+The executed notebooks go to ``--feedback`` (default: next to the CSV) for reading the
+experiments' outputs (code cells only: the written answers are in the submissions).
 
-It runs code that students wrote: run it in a throwaway container or VM (the instructor guide).
+The sandbox keeps the class apart; a throwaway container or VM keeps the machine apart too (the
+instructor guide).
 teaching/nbgrader_config.py gives nbgrader's autograde the same cells (tests/test_grading.py).
 """
 
@@ -31,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import json
 import os
 import resource
@@ -42,34 +49,35 @@ from pathlib import Path
 
 import nbformat
 
-from checkout import ROOT, chapters
+from checkout import chapters
+from teaching import sandbox
 from teaching import student_version as sv
 from teaching.autograde import chapter_of, grading_notebook, language_of, scores
 
+RUNNER = Path(__file__).with_name("sandbox_runner.py")  # its text runs in the sandbox
+UNSANDBOXED = (
+    "grade without the sandbox: each submission's code can then read the other submissions and "
+    "the instructor's model answers, rewrite them and the grades, and stop the whole run"
+)
 
-def _limits(memory_gb: float) -> None:  # in the child, before it starts: inherited by its kernel
-    os.setsid()  # a process group of its own, killed whole on a timeout
+
+def _limits(memory_gb: float, cgroup: Path | None) -> None:
+    # In the child, before it starts (inherited by the sandbox and the kernel): a process group
+    # of its own, killed whole on a timeout; the memory limit; the cap on its processes.
+    os.setsid()
     limit = int(memory_gb * 2**30)
     with contextlib.suppress(ValueError, OSError):  # (macOS refuses RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if cgroup is not None:
+        (cgroup / "cgroup.procs").write_text(str(os.getpid()))
 
 
-def run_one(notebook: Path, result: Path, cell_timeout: int) -> None:
-    """Execute one grading notebook here (the child process) and write its scores as JSON."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(
-        nb, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
-        kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}},
-    )  # fmt: skip
-    try:
-        client.execute()
-        status = "graded"
-    except Exception as e:  # the kernel died (memory), or nbclient gave up
-        status = f"kernel failed: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
-    nbformat.write(nb, notebook)
-    result.write_text(json.dumps({"status": status, "scores": scores(nb)}))
+def _write_atomically(path: Path, text: str) -> None:
+    """``path`` holds the old text or the new, never a part: a crash loses nothing written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def grade(
@@ -81,11 +89,16 @@ def grade(
     timeout: int,
     cell_timeout: int,
     memory_gb: float,
+    sandboxed: bool = True,
 ) -> dict:
-    """One row of the CSV for one submission (never raises for a bad submission)."""
+    """One row of the CSV for one submission (never raises for a bad submission).
+
+    The submission is read once, never written. Its code runs in the sandbox
+    (:mod:`teaching.sandbox`) unless ``sandboxed`` is False; what comes back is scored here.
+    """
     row = {"student": student, "file": path.name, "chapter": "", "status": "", "total": 0, "max": 0}
     try:
-        submission = nbformat.read(path, as_version=4)
+        submission = nbformat.reads(path.read_bytes().decode(), as_version=4)
     except Exception as e:  # not JSON, not a notebook, unreadable: say so and go on
         return row | {
             "status": f"not a notebook ({type(e).__name__})",
@@ -97,48 +110,51 @@ def grade(
     source = sources[name]
     row["chapter"] = name
     nb = grading_notebook(source, submission)
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        work = Path(tmp) / f"{name}.ipynb"
-        nbformat.write(nb, work)
-        result = Path(tmp) / "result.json"
+    with (
+        tempfile.TemporaryDirectory(prefix="grade-") as tmp,
+        sandbox.pids_cgroup(f"ganlib-grade-{os.getpid()}-{Path(tmp).name}") as cgroup,
+    ):
+        work = Path(tmp) / "work"  # the only folder the submission's code may write
+        work.mkdir()
+        nbformat.write(nb, work / f"{name}.ipynb")
+        home = sandbox.WORK if sandboxed else str(work)
         env = {
             k: v
             for k, v in os.environ.items()
             if k in ("PATH", "LANG", "LC_ALL", "OMP_NUM_THREADS")
         }
-        env |= {"HOME": tmp, "MPLBACKEND": "Agg", "PYTHONPATH": ""}
+        env |= {"HOME": home, "MPLBACKEND": "Agg", "PYTHONPATH": ""}
         if language := language_of(submission):  # the kernel inherits it, as %env sets it
             env["GANLIB_LANGUAGE"] = language
-        cmd = [
-            sys.executable,
-            "-m",
-            "teaching.grade",
-            "--one",
-            str(work),
-            str(result),
-            "--cell-timeout",
-            str(cell_timeout),
-        ]
+        argv = [sys.executable, "-I", "-c", RUNNER.read_text(), f"{home}/{name}.ipynb",
+                str(cell_timeout)]  # fmt: skip
+        if sandboxed:
+            argv = sandbox.command(work, argv, env)
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # (python -m finds teaching/ in cwd)
-            stderr=subprocess.PIPE, preexec_fn=lambda: _limits(memory_gb),
+            argv, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, preexec_fn=lambda: _limits(memory_gb, cgroup),
         )  # fmt: skip
         try:
-            _, err = proc.communicate(timeout=timeout)
+            out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
             return row | {"status": f"timed out after {timeout} s (no result)"}
-        if not result.exists():
-            tail = err.decode(errors="replace").strip().splitlines()[-1:] if err else []
-            return row | {"status": "grading failed", "first failure": " ".join(tail)[:200]}
-        outcome = json.loads(result.read_text())
-        out_dir = feedback / student
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / f"{name}.ipynb").write_text(work.read_text())
-    row["status"] = outcome["status"]
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # anything it left behind (unsandboxed)
+    try:
+        outcome = json.loads(out)
+        status, executed = str(outcome["status"])[:300], _outputs_onto(nb, outcome["notebook"])
+        graded = scores(executed)
+    except Exception:  # no result: the runner was killed, or what came back is not one
+        tail = err.decode(errors="replace").strip().splitlines()[-1:] if err else []
+        return row | {"status": "grading failed (no result came back)",
+                      "first failure": " ".join(tail)[:200]}  # fmt: skip
+    _write_atomically(feedback / student / f"{name}.ipynb", nbformat.writes(executed))
+    row["status"] = status
     failures = []
-    for s in outcome["scores"]:
+    for s in graded:
         if s["max"] == 0:  # the instructor's own check of a model answer: nothing to earn
             continue
         row[s["grade_id"]] = s["points"]
@@ -150,6 +166,37 @@ def grade(
     row["to read"] = " ".join(manual)
     row["first failure"] = failures[0][:300] if failures else ""
     return row
+
+
+def _outputs_onto(nb: nbformat.NotebookNode, returned: dict) -> nbformat.NotebookNode:
+    """The grader's own grading notebook with the outputs that came back, cell by cell.
+
+    Only outputs and execution counts are taken from what the sandbox returned: the cells, their
+    points and grade ids stay the grader's, and a notebook with other cells is refused.
+    """
+    cells = returned["cells"]
+    if len(cells) != len(nb.cells) or any(
+        c.get("source") != ours.source for c, ours in zip(cells, nb.cells, strict=True)
+    ):
+        raise ValueError("the notebook that came back is not the one sent")
+    executed = nbformat.from_dict(nb)
+    for cell, back in zip(executed.cells, cells, strict=True):
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.from_dict(o) for o in back.get("outputs", [])]
+            cell.execution_count = back.get("execution_count")
+    nbformat.validate(executed)
+    return executed
+
+
+def _csv(rows: list[dict]) -> str:
+    fixed = ["student", "file", "chapter", "status", "total", "max"]
+    tail = ["to read", "first failure"]
+    columns = fixed + sorted({k for r in rows for k in r} - set(fixed) - set(tail)) + tail
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return text.getvalue()
 
 
 def submissions(folder: Path) -> list[tuple[str, Path]]:
@@ -173,13 +220,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per submission")
     parser.add_argument("--cell-timeout", type=int, default=300, help="seconds per cell")
     parser.add_argument("--memory-gb", type=float, default=8.0)
-    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # the child: NOTEBOOK RESULT
+    parser.add_argument("--unsandboxed", action="store_true", help=UNSANDBOXED)
     args = parser.parse_args(argv)
-    if args.one:
-        run_one(Path(args.one[0]), Path(args.one[1]), args.cell_timeout)
-        return 0
     if not args.submissions or not Path(args.submissions).is_dir():
         parser.error(f"SUBMISSIONS must be a folder of notebooks, got {args.submissions!r}")
+    if not args.unsandboxed and (why := sandbox.unavailable()):
+        parser.error(f"no sandbox: {why}. Install it, or pass --unsandboxed ({UNSANDBOXED})")
     sources = {
         p.stem: sv.mark_for_nbgrader(nbformat.read(p, as_version=4), p.stem) for p in chapters([])
     }
@@ -188,21 +234,17 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for student, path in submissions(Path(args.submissions)):
         row = grade(
-            path, student, sources, feedback,
-            timeout=args.timeout, cell_timeout=args.cell_timeout, memory_gb=args.memory_gb,
+            path, student, sources, feedback, timeout=args.timeout,
+            cell_timeout=args.cell_timeout, memory_gb=args.memory_gb,
+            sandboxed=not args.unsandboxed,
         )  # fmt: skip
         rows.append(row)
+        _write_atomically(out, _csv(rows))  # every row kept as soon as it is graded
         print(
-            f"{student:20} {row['chapter'] or '-':24} {row['total']}/{row['max']}  {row['status']}"
+            f"{student:20} {row['chapter'] or '-':24} {row['total']}/{row['max']}  {row['status']}",
+            flush=True,
         )
-    fixed = ["student", "file", "chapter", "status", "total", "max"]
-    tail = ["to read", "first failure"]
-    columns = fixed + sorted({k for r in rows for k in r} - set(fixed) - set(tail)) + tail
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_atomically(out, _csv(rows))
     print(f"{len(rows)} submissions graded: {out}")
     return 0
 
