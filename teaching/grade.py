@@ -1,7 +1,7 @@
 """Grade students' chapter notebooks without nbgrader: `make grade SUBMISSIONS=dir` → grades.csv.
 
 Usage: python -m teaching.grade SUBMISSIONS [--out grades.csv] [--feedback DIR] [--timeout S]
-       [--cell-timeout S] [--memory-gb G] [--unsandboxed]
+       [--cell-timeout S] [--memory-gb G] [--max-output-mb M] [--unsandboxed]
 
 SUBMISSIONS is a folder of notebooks, one per student (``alice.ipynb``), or one folder per student
 (``alice/01_value_function.ipynb``, as nbgrader's ``submitted/`` is laid out). Each submission is
@@ -14,7 +14,8 @@ autograde would grade it, without the chapter's training:
     copy and nothing else of the class: no other submission, no grades, no checkout but ganlib,
     no other process, no network; with a memory limit (``--memory-gb``), a cap on its processes,
     a time limit per cell (``--cell-timeout``: the cell is interrupted and scores 0) and one for
-    the whole submission (``--timeout``); ``--unsandboxed`` grades without it (and says what is
+    the whole submission (``--timeout``), a cap on any file it writes and on what it hands back
+    (``--max-output-mb``); ``--unsandboxed`` grades without it (and says what is
     lost); without bwrap and without that flag, nothing is graded;
   - the executed notebook comes back by value and is scored here, outside the sandbox;
   - a test cell that runs without an error earns its points; the first error is reported;
@@ -61,13 +62,15 @@ UNSANDBOXED = (
 )
 
 
-def _limits(memory_gb: float, cgroup: Path | None) -> None:
+def _limits(memory_gb: float, max_output_mb: int, cgroup: Path | None) -> None:
     # In the child, before it starts (inherited by the sandbox and the kernel): a process group
-    # of its own, killed whole on a timeout; the memory limit; the cap on its processes.
+    # of its own, killed whole on a timeout; the memory limit; the largest file it may write
+    # (what it hands back included: a huge result cannot exhaust the grader); its processes.
     os.setsid()
-    limit = int(memory_gb * 2**30)
+    limit, size = int(memory_gb * 2**30), max_output_mb * 2**20
     with contextlib.suppress(ValueError, OSError):  # (macOS refuses RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     if cgroup is not None:
         (cgroup / "cgroup.procs").write_text(str(os.getpid()))
 
@@ -89,6 +92,7 @@ def grade(
     timeout: int,
     cell_timeout: int,
     memory_gb: float,
+    max_output_mb: int = 256,
     sandboxed: bool = True,
 ) -> dict:
     """One row of the CSV for one submission (never raises for a bad submission).
@@ -130,19 +134,32 @@ def grade(
                 str(cell_timeout)]  # fmt: skip
         if sandboxed:
             argv = sandbox.command(work, argv, env)
-        proc = subprocess.Popen(
-            argv, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL, preexec_fn=lambda: _limits(memory_gb, cgroup),
-        )  # fmt: skip
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            return row | {"status": f"timed out after {timeout} s (no result)"}
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # anything it left behind (unsandboxed)
+        # What comes back goes to files beside the sandbox's folder (outside it), each capped
+        # by RLIMIT_FSIZE: a writer past the cap is killed, and no result is read.
+        with (
+            (Path(tmp) / "out").open("w+b") as out_file,
+            (Path(tmp) / "err").open("w+b") as err_file,
+        ):
+            proc = subprocess.Popen(
+                argv, cwd=work, env=env, stdout=out_file, stderr=err_file,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=lambda: _limits(memory_gb, max_output_mb, cgroup),
+            )  # fmt: skip
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return row | {"status": f"timed out after {timeout} s (no result)"}
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)  # anything left (the timeout, unsandboxed)
+                proc.wait()
+            out_file.seek(0)
+            err_file.seek(0)
+            out, err = out_file.read(), err_file.read()[-2000:]
+    if len(out) >= max_output_mb * 2**20:
+        return row | {
+            "status": f"grading failed: its output reached --max-output-mb ({max_output_mb})"
+        }
     try:
         outcome = json.loads(out)
         status, executed = str(outcome["status"])[:300], _outputs_onto(nb, outcome["notebook"])
@@ -220,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per submission")
     parser.add_argument("--cell-timeout", type=int, default=300, help="seconds per cell")
     parser.add_argument("--memory-gb", type=float, default=8.0)
+    parser.add_argument(
+        "--max-output-mb", type=int, default=256, help="the largest result (and file) it may write"
+    )
     parser.add_argument("--unsandboxed", action="store_true", help=UNSANDBOXED)
     args = parser.parse_args(argv)
     if not args.submissions or not Path(args.submissions).is_dir():
@@ -236,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         row = grade(
             path, student, sources, feedback, timeout=args.timeout,
             cell_timeout=args.cell_timeout, memory_gb=args.memory_gb,
-            sandboxed=not args.unsandboxed,
+            max_output_mb=args.max_output_mb, sandboxed=not args.unsandboxed,
         )  # fmt: skip
         rows.append(row)
         _write_atomically(out, _csv(rows))  # every row kept as soon as it is graded

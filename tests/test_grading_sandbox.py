@@ -194,6 +194,20 @@ def test_an_endless_fork_stops_in_its_own_sandbox(tmp_path):
     assert rows["victim"]["total"] == rows["victim"]["max"] == "3", rows["victim"]
 
 
+@needs_sandbox
+def test_a_flood_of_output_stops_at_its_cap(tmp_path):
+    # 8 MB printed, then a 6 MB file (refused: EFBIG), against a cap of 4 MB: its row says so.
+    flood = "print('x' * 8_000_000)\nopen('big', 'wb').write(b'0' * 6 * 2**20)\n" + RIGHT
+    folder = tmp_path / "submitted"
+    for student, answer in (("flooder", flood), ("victim", RIGHT)):
+        (folder / student).mkdir(parents=True)
+        nbformat.write(_chapter_1_with(answer), folder / student / "01_value_function.ipynb")
+    rows = _grade(folder, "--max-output-mb", "4")
+    assert rows["flooder"]["status"] == "grading failed: its output reached --max-output-mb (4)"
+    assert rows["flooder"]["total"] == "0", rows["flooder"]
+    assert rows["victim"]["total"] == rows["victim"]["max"] == "3", rows["victim"]
+
+
 def test_without_a_sandbox_nothing_is_graded_unless_told(tmp_path, monkeypatch):
     from teaching import grade
 
