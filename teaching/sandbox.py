@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,14 +50,15 @@ def command(work: Path, argv: list[str], env: dict[str, str]) -> list[str]:
     if bwrap is None:
         raise FileNotFoundError("bwrap (Debian's bubblewrap) is not installed")
     # --as-pid-1: argv is the namespace's init, which its own children can neither signal nor
-    # (once it makes itself undumpable) read: nothing but argv holds the pipes to the grader.
+    # (once it makes itself undumpable) read: nothing but argv holds its stdout to the grader.
     cmd = [bwrap, "--unshare-all", "--uid", "65534", "--gid", "65534", "--die-with-parent",
            "--as-pid-1", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev",
            "--tmpfs", "/tmp", "--clearenv"]  # fmt: skip
     for path in _SYSTEM:
-        if os.path.lexists(path):  # (/lib is a link to /usr/lib on merged-/usr systems)
-            cmd += ["--symlink", os.readlink(path), path] if os.path.islink(path) else []
-            cmd += [] if os.path.islink(path) else ["--ro-bind", path, path]
+        if os.path.islink(path):  # /lib is a link to /usr/lib on merged-/usr systems
+            cmd += ["--symlink", os.readlink(path), path]
+        elif os.path.exists(path):
+            cmd += ["--ro-bind", path, path]
     for name in _ETC:
         if os.path.exists(f"/etc/{name}"):
             cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
@@ -103,6 +105,10 @@ def pids_cgroup(name: str) -> Iterator[Path | None]:
     try:
         yield group
     finally:
-        if group is not None:
-            with contextlib.suppress(OSError):
+        # The sandbox's last processes may still be exiting: an rmdir then fails with EBUSY.
+        for _ in range(100 if group is not None else 0):
+            try:
                 group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.05)

@@ -3,7 +3,7 @@
 Run by teaching.grade as ``python -I -c <this file's text> NOTEBOOK CELL_TIMEOUT`` (the sandbox
 sees no checkout, so nothing here imports the book's code). The student's kernel gets /dev/null
 as its stdout and cannot open this process's files (it is not dumpable), so what comes back on
-the pipe is what nbclient recorded. The grader scores it in its own process.
+stdout is what nbclient recorded. The grader scores it in its own process.
 """
 
 import ctypes
@@ -13,7 +13,7 @@ import sys
 
 
 def main(notebook: str, cell_timeout: int) -> None:
-    result = os.fdopen(os.dup(1), "w")  # the pipe to the grader (not inherited by the kernel)
+    result = os.fdopen(os.dup(1), "w")  # stdout, to the grader (not inherited by the kernel)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     os.dup2(null, 2)
