@@ -89,15 +89,41 @@ def grading_notebook(source, submission) -> nbformat.NotebookNode:
             stub.source = sv.strip_code(cell.source, "") if has_markers else sv.CODE_STUB
             cells.append(stub)
             continue
-        cells.append(theirs[i])
+        # The student's code under the grader's metadata: a submission cannot give its own
+        # cells points, a grade id or tags.
+        cells.append(_with_source(cell, theirs[i].source))
         for extra in theirs[i + 1 :]:  # cells the student added after their answer
             if extra.get("metadata", {}).get("nbgrader") or extra.cell_type != "code":
                 break
-            cells.append(extra)
+            cells.append(nbformat.v4.new_code_cell(extra.source))
     nb.cells = [nbformat.from_dict(c) for c in cells]
     for c in nb.cells:
         c.outputs, c.execution_count = [], None
     return nb
+
+
+def _with_source(cell, source) -> nbformat.NotebookNode:
+    ours = nbformat.from_dict(cell)
+    ours.source = source if isinstance(source, str) else "".join(source)
+    return ours
+
+
+def is_test(cell) -> bool:
+    """An instructor's test cell: graded, not an answer (its hidden tests included)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def functions(source) -> list[str]:
+    """The functions the chapter's exercises ask for: those its model answers define."""
+    return sorted(
+        {
+            name
+            for cell in source.cells[sv.heading(source) :]
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution")
+            for name in _defined(cell.source)
+        }
+    )
 
 
 def _has_heading(nb) -> bool:

@@ -50,10 +50,17 @@ from pathlib import Path
 
 import nbformat
 
-from checkout import chapters
+from checkout import ROOT, chapters
 from teaching import sandbox
 from teaching import student_version as sv
-from teaching.autograde import chapter_of, grading_notebook, language_of, scores
+from teaching.autograde import (
+    chapter_of,
+    functions,
+    grading_notebook,
+    is_test,
+    language_of,
+    scores,
+)
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")  # its text runs in the sandbox
 UNSANDBOXED = (
@@ -114,13 +121,28 @@ def grade(
     source = sources[name]
     row["chapter"] = name
     nb = grading_notebook(source, submission)
+    # The sandbox runs the setup cells and the student's; the test cells (graded, with points) run
+    # in the judge, outside it, where each call of a student's function goes to the sandbox's
+    # kernel and only its value comes back. The instructor's checks of a model answer (0 points)
+    # earn nothing and run nowhere.
+    tests = [i for i, c in enumerate(nb.cells) if is_test(c) and c.metadata.nbgrader["points"]]
+    sent = nbformat.from_dict(nb)
+    for cell in sent.cells:
+        if is_test(cell):
+            cell.source = ""  # (nbclient skips an empty cell)
+    job = {
+        "setup": [c.source for c in nb.cells if sv.SETUP_TAG in c.metadata.get("tags", [])],
+        "tests": [nb.cells[i].source for i in tests],
+        "functions": functions(source),
+    }
     with (
         tempfile.TemporaryDirectory(prefix="grade-") as tmp,
         sandbox.pids_cgroup(f"ganlib-grade-{os.getpid()}-{Path(tmp).name}") as cgroup,
     ):
         work = Path(tmp) / "work"  # the only folder the submission's code may write
         work.mkdir()
-        nbformat.write(nb, work / f"{name}.ipynb")
+        nbformat.write(sent, work / f"{name}.ipynb")
+        (Path(tmp) / "job.json").write_text(json.dumps(job))
         home = sandbox.WORK if sandboxed else str(work)
         env = {
             k: v
@@ -134,40 +156,74 @@ def grade(
                 str(cell_timeout)]  # fmt: skip
         if sandboxed:
             argv = sandbox.command(work, argv, env)
-        # What comes back goes to files beside the sandbox's folder (outside it), each capped
-        # by RLIMIT_FSIZE: a writer past the cap is killed, and no result is read.
         with (
-            (Path(tmp) / "out").open("w+b") as out_file,
-            (Path(tmp) / "err").open("w+b") as err_file,
+            (Path(tmp) / "err").open("wb") as err_file,
+            (Path(tmp) / "judged").open("w+b") as judged,
         ):
-            proc = subprocess.Popen(
-                argv, cwd=work, env=env, stdout=out_file, stderr=err_file,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=lambda: _limits(memory_gb, max_output_mb, cgroup),
+            runner = subprocess.Popen(
+                argv, cwd=work, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=err_file, preexec_fn=lambda: _limits(memory_gb, max_output_mb, cgroup),
             )  # fmt: skip
+            # The judge talks to the runner over the runner's two pipes, and the grader keeps no
+            # end of them, so each side sees the other end. The judge's verdicts come back in a file.
+            replies, requests = runner.stdout.fileno(), runner.stdin.fileno()
+            judge = subprocess.Popen(
+                [sys.executable, "-m", "teaching.judge", str(Path(tmp) / "job.json"),
+                 str(Path(tmp) / "returned"), str(replies), str(requests),
+                 str(max_output_mb * 2**20)],
+                cwd=ROOT, env=os.environ | {"MPLBACKEND": "Agg", "GANLIB_LANGUAGE": language or ""},
+                stdin=subprocess.DEVNULL, stdout=judged, stderr=subprocess.PIPE,
+                pass_fds=(replies, requests), start_new_session=True,
+            )  # fmt: skip
+            runner.stdout.close()
+            runner.stdin.close()
+            finished = False
             try:
-                proc.wait(timeout=timeout)
+                judge_err = judge.communicate(timeout=timeout)[1]
+                finished = True
             except subprocess.TimeoutExpired:
                 return row | {"status": f"timed out after {timeout} s (no result)"}
             finally:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)  # anything left (the timeout, unsandboxed)
-                proc.wait()
-            out_file.seek(0)
-            err_file.seek(0)
-            out, err = out_file.read(), err_file.read()[-2000:]
-    if len(out) >= max_output_mb * 2**20:
+                if finished:  # the judge is done: the runner shuts its kernel down and ends
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        runner.wait(timeout=10)
+                for proc in (judge, runner):  # anything left (the timeout, unsandboxed)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            judged.seek(0)
+            verdict = json.loads(judged.read() or b"{}")
+        err = (Path(tmp) / "err").read_bytes()[-2000:]
+        returned = Path(tmp) / "returned"
+        back = returned.read_bytes() if returned.exists() else b""
+    if verdict.get("status") == "output":
         return row | {
             "status": f"grading failed: its output reached --max-output-mb ({max_output_mb})"
         }
-    try:
-        outcome = json.loads(out)
-        status, executed = str(outcome["status"])[:300], _outputs_onto(nb, outcome["notebook"])
-        graded = scores(executed)
-    except Exception:  # no result: the runner was killed, or what came back is not one
+    if verdict.get("status") != "graded":
+        if judge.returncode != 0 or "status" not in verdict:  # the grader's own failure
+            tail = judge_err.decode(errors="replace").strip().splitlines()[-1:]
+            return row | {"status": "grading failed (the judge stopped)",
+                          "first failure": " ".join(tail)[:200]}  # fmt: skip
         tail = err.decode(errors="replace").strip().splitlines()[-1:] if err else []
+        why = verdict["status"] if verdict["status"] != "none" else " ".join(tail)
         return row | {"status": "grading failed (no result came back)",
-                      "first failure": " ".join(tail)[:200]}  # fmt: skip
+                      "first failure": why[:200]}  # fmt: skip
+    try:
+        outcome = json.loads(back)
+        status = str(outcome["status"])[:300]
+        executed = _outputs_onto(sent, outcome["notebook"])
+    except Exception:  # what came back is not a notebook of the cells sent
+        return row | {"status": "grading failed (no result came back)"}
+    for i, judged_cell in zip(tests, verdict["tests"], strict=True):
+        executed.cells[i] = nbformat.from_dict(nb.cells[i])
+        executed.cells[i].outputs = [nbformat.from_dict(o) for o in judged_cell["outputs"]]
+        executed.cells[i].execution_count = judged_cell["execution_count"]
+    for i, cell in enumerate(nb.cells):  # (the 0-point checks keep their source, unrun)
+        if is_test(cell) and i not in tests:
+            executed.cells[i] = nbformat.from_dict(cell)
+    nbformat.validate(executed)
+    graded = scores(executed)
     _write_atomically(feedback / student / f"{name}.ipynb", nbformat.writes(executed))
     row["status"] = status
     failures = []

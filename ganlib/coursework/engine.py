@@ -16,6 +16,8 @@ import torch
 
 from ganlib.language import _
 
+from .byvalue import GUARD
+
 _REL, _ABS = 1e-6, 1e-9
 
 
@@ -150,9 +152,11 @@ def _without_ganlib(what: str, allowed: tuple[str, ...] = ()) -> Iterator[None]:
 
     previous = sys.getprofile()
     sys.setprofile(profile)
+    token = GUARD.set((what, allowed))  # a Remote function takes the rule along (byvalue.py)
     try:
         yield
     finally:
+        GUARD.reset(token)
         sys.setprofile(previous)
     if calls:
         raise CheckFailed(

@@ -15,6 +15,7 @@ from torch import nn
 
 from ganlib.language import N_, _
 
+from .byvalue import outputs
 from .engine import CheckFailed, _not_callable, _without_ganlib
 
 
@@ -98,6 +99,49 @@ def _step_outcome(run: Callable, k: int, m: int) -> tuple[list[torch.Tensor], in
     return final, data.calls, noise.calls, d_after
 
 
+def _student_outcome(step: Callable, k: int, m: int) -> tuple[list[torch.Tensor], int, int, list]:
+    """The check's cases → the student's outputs: :func:`_step_outcome` of the student's step.
+
+    Runs where the student's function is (byvalue.outputs): in the sandbox, for a grade.
+    """
+
+    def student(G, D, opt_g, opt_d, data, noise):
+        with _without_ganlib(_("your training step"), allowed=("ganlib.models", "ganlib._checks")):
+            step(G, D, opt_d=opt_d, opt_g=opt_g, data=data, noise=noise, k=k, m=m)
+
+    return _step_outcome(student, k, m)
+
+
+def one_linear_iteration(
+    step: Callable[..., object],
+    players: tuple[float, float, float, float],
+    batches: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    lr: float,
+) -> list[float]:
+    """D's (u, c) and G's (w, b) after one iteration of ``step`` (k = 1, SGD with ``lr``) on
+    G(z) = w z + b and D(x) = u x + c: a hidden test compares them with gradients by hand.
+
+    ``players`` is (w, b, u, c); ``batches`` the data x, D's noise and G's noise, each (m, 1).
+    Runs where ``step`` is (:func:`ganlib.coursework.byvalue.outputs`): in the sandbox, for a grade.
+    """
+    return outputs(step, _linear_iteration, players, batches, lr)
+
+
+def _linear_iteration(step, players, batches, lr):
+    w, b, u, c = (torch.tensor([[v]], dtype=torch.float64) for v in players)
+    G, D = nn.Linear(1, 1).double(), nn.Sequential(nn.Linear(1, 1), nn.Flatten(0)).double()
+    with torch.no_grad():
+        G.weight.copy_(w), G.bias.copy_(b[0]), D[0].weight.copy_(u), D[0].bias.copy_(c[0])
+    x, z_d, z_g = batches
+    queues = {"data": [x], "noise": [z_d, z_g]}
+    step(
+        G, D, k=1, m=len(x),
+        opt_d=torch.optim.SGD(D.parameters(), lr=lr), opt_g=torch.optim.SGD(G.parameters(), lr=lr),
+        data=lambda m: queues["data"].pop(0), noise=lambda m: queues["noise"].pop(0),
+    )  # fmt: skip
+    return [D[0].weight.item(), D[0].bias.item(), G.weight.item(), G.bias.item()]
+
+
 def _same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
     return all(torch.allclose(x, y, atol=1e-10) for x, y in zip(a, b, strict=True))
 
@@ -127,14 +171,7 @@ def check_training_step(step: Callable[..., object]) -> str:
         raise _not_callable(step)
     m = 16
     for k in (1, 3):
-
-        def student(G, D, opt_g, opt_d, data, noise, k=k):
-            with _without_ganlib(
-                _("your training step"), allowed=("ganlib.models", "ganlib._checks")
-            ):
-                step(G, D, opt_d=opt_d, opt_g=opt_g, data=data, noise=noise, k=k, m=m)
-
-        got, data_calls, noise_calls, d_after = _step_outcome(student, k, m)
+        got, data_calls, noise_calls, d_after = outputs(step, _student_outcome, k, m)
         want = _step_outcome(lambda *a, k=k: _algorithm1(*a, k, m), k, m)[0]
         if _same(got, want):
             continue
