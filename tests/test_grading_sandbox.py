@@ -106,6 +106,49 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 print("forged into", hits)
 """
 
+# Attack 1 of the issue: a wrong answer, with the checks and every comparison it might meet
+# replaced by ones that always agree.
+FAKE_CHECKS = r"""
+import math
+import numpy as np
+import torch
+import ganlib.coursework as coursework
+for name in dir(coursework):
+    if name.startswith("check_"):
+        setattr(coursework, name, lambda *args, **kwargs: "check passed ✓")
+math.isclose = np.allclose = torch.allclose = lambda *args, **kwargs: True
+torch.testing.assert_close = lambda *args, **kwargs: None
+"""
+
+# Patch the builtins a test might lean on.
+PATCH_BUILTINS = r"""
+import builtins
+builtins.float = lambda x=0: -1.3862943611198906
+builtins.abs = lambda x: 0
+builtins.all = builtins.any = lambda iterable: True
+builtins.round = lambda x, digits=None: -1.3862943611198906
+"""
+
+# Forge the replies: the function the grader calls in the kernel replies -log 4 to everything.
+FORGE_REPLIES = r"""
+import math
+from IPython.display import display
+import ganlib.coursework.byvalue as byvalue
+byvalue.serve = lambda request: display({byvalue.MIME: {"value": -math.log(4)}}, raw=True)
+"""
+
+# Return an object that is equal to everything and converts to the right number.
+EQUAL_TO_ALL = r"""
+class Anything:
+    __eq__ = __le__ = __ge__ = lambda self, other: True
+    __float__ = lambda self: -1.3862943611198906
+    __bool__ = lambda self: True
+
+
+def my_value_function(d_real, d_fake):
+    return Anything()
+"""
+
 # An endless fork, then the network.
 FORK = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
 CONNECT = r"""
@@ -152,11 +195,20 @@ def test_hostile_submissions_change_no_ones_marks_or_files(tmp_path):
         "c_copier": f"MODEL = {str(model)!r}\nWRONG = {WRONG!r}\n{COPY}",
         "d_forger": f"{FORGE}\n{WRONG}",
         "e_networker": f"PORT = {listener.getsockname()[1]}\n{CONNECT}\n{WRONG}",
+        "f_faker": f"{FAKE_CHECKS}\n{WRONG}",
+        "g_builtins": f"{PATCH_BUILTINS}\n{WRONG}",
+        "h_points": WRONG,  # with its answer cell's metadata claiming 100 points (below)
+        "i_replier": f"{FORGE_REPLIES}\n{WRONG}",
+        "j_equal": EQUAL_TO_ALL,
         "victim1": RIGHT,
     }
     for student, answer in answers.items():
         (folder / student).mkdir(parents=True)
-        nbformat.write(_chapter_1_with(answer), folder / student / "01_value_function.ipynb")
+        nb = _chapter_1_with(answer)
+        if student == "h_points":
+            cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+            cell.metadata.nbgrader.update(grade=True, points=100, solution=False)
+        nbformat.write(nb, folder / student / "01_value_function.ipynb")
     before = _hash(folder)
     rows = _grade(folder, "--timeout", "120")
     assert _hash(folder) == before  # every submission byte for byte as handed in
@@ -177,6 +229,15 @@ def test_hostile_submissions_change_no_ones_marks_or_files(tmp_path):
     assert "forged into []" in _printed(feedback, "d_forger")
     assert rows["e_networker"]["total"] == "0" and not received
     assert "no network" in _printed(feedback, "e_networker")
+    # The verdicts are reached outside the kernel: the wrong answer fails as it would honestly.
+    honest = "V at D = ½ everywhere should be -1.386, yours is 42. It matches none of the usual"
+    for faker in ("f_faker", "h_points"):
+        assert rows[faker]["status"] == "graded" and rows[faker]["max"] == "3", rows[faker]
+        assert rows[faker]["total"] == "0" and honest in rows[faker]["first failure"], rows[faker]
+    for faker in ("g_builtins", "i_replier", "j_equal"):
+        assert rows[faker]["status"] == "graded" and rows[faker]["total"] == "0", rows[faker]
+    assert "should be 0, yours is -1.386" in rows["i_replier"]["first failure"]  # (a perfect D)
+    assert "returned a Anything" in rows["j_equal"]["first failure"]
     listener.close()
 
 
