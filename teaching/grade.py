@@ -6,21 +6,27 @@ Usage: python -m teaching.grade SUBMISSIONS [--out grades.csv] [--feedback DIR] 
 SUBMISSIONS is a folder of notebooks, one per student (``alice.ipynb``), or one folder per student
 (``alice/01_value_function.ipynb``, as nbgrader's ``submitted/`` is laid out). Each submission is
 matched to its chapter (by nbgrader's cell ids, else by its file name), and graded as nbgrader's
-autograde would grade it, without the chapter's training:
+autograde would grade it, without the chapter's training, but with every verdict reached outside
+the student's process:
   - the chapter's setup cells (tagged ``exercise-setup``), then its exercises: the student's answer
-    cells (found by grade id, else by the function they define) with any cells the student added
-    after them, and the instructor's test cells, hidden tests included, in place of the student's;
-  - executed in a fresh kernel in a sandbox (teaching/sandbox.py: bubblewrap) that sees its own
-    copy and nothing else of the class: no other submission, no grades, no checkout but ganlib,
-    no other process, no network; with a memory limit (``--memory-gb``), a cap on its processes,
-    a time limit per cell (``--cell-timeout``: the cell is interrupted and scores 0) and one for
-    the whole submission (``--timeout``), a cap on any file it writes and on what it hands back
-    (``--max-output-mb``); ``--unsandboxed`` grades without it (and says what is
-    lost); without bwrap and without that flag, nothing is graded;
-  - the executed notebook comes back by value and is scored here, outside the sandbox;
+    cells (found by grade id, else by the function they define; under the grader's own metadata)
+    with any cells the student added after them, are executed in a fresh kernel in a sandbox
+    (teaching/sandbox.py: bubblewrap) that sees its own copy and nothing else of the class: no
+    other submission, no grades, no checkout but ganlib, no other process, no network; with a
+    memory limit (``--memory-gb``), a cap on its processes, a time limit per cell
+    (``--cell-timeout``: the cell is interrupted and scores 0) and one for the whole submission
+    (``--timeout``), a cap on any file it writes and on what it hands back (``--max-output-mb``);
+  - the instructor's test cells, hidden tests included, run in the judge (teaching/judge.py),
+    a process of the grader's that runs no student code: there each of the student's functions
+    is called by value (ganlib.coursework.byvalue): its arguments go to the sandbox's kernel,
+    and only numbers, strings and tensors come back. The checks' comparisons, the points and the
+    messages are all the judge's: code in a submission can change what its functions return,
+    and nothing else of its grade;
   - a test cell that runs without an error earns its points; the first error is reported;
   - in the submission's language: a Korean chapter (ko/notebooks) sets ``GANLIB_LANGUAGE=ko`` in
     its first cell, and its checks' messages, the first failure included, are Korean.
+``--unsandboxed`` grades without the sandbox (and says what is lost); without bwrap and without
+that flag, nothing is graded.
 One CSV row per submission: the points of every autograded cell, the total, the manually graded
 cells left to read, and the first failing message; a submission that is not a notebook, matches
 no chapter, or hangs gets a row that says so and the others go on. Submissions are read once and
@@ -171,7 +177,8 @@ def grade(
                 [sys.executable, "-m", "teaching.judge", str(Path(tmp) / "job.json"),
                  str(Path(tmp) / "returned"), str(replies), str(requests),
                  str(max_output_mb * 2**20)],
-                cwd=ROOT, env=os.environ | {"MPLBACKEND": "Agg", "GANLIB_LANGUAGE": language or ""},
+                cwd=ROOT, env=os.environ | {"MPLBACKEND": "Agg", "GANLIB_LANGUAGE": language or "",
+                                            "IPYTHONDIR": str(Path(tmp) / "ipython")},
                 stdin=subprocess.DEVNULL, stdout=judged, stderr=subprocess.PIPE,
                 pass_fds=(replies, requests), start_new_session=True,
             )  # fmt: skip
@@ -184,7 +191,9 @@ def grade(
             except subprocess.TimeoutExpired:
                 return row | {"status": f"timed out after {timeout} s (no result)"}
             finally:
-                if finished:  # the judge is done: the runner shuts its kernel down and ends
+                # The judge is done: unsandboxed, the runner shuts its kernel down and ends (1 s);
+                # a sandbox ends whole, its kernel with it, when it is killed below.
+                if finished and not sandboxed:
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         runner.wait(timeout=10)
                 for proc in (judge, runner):  # anything left (the timeout, unsandboxed)

@@ -40,10 +40,13 @@ def main(job_path: str, returned: str, replies_fd: int, requests_fd: int, max_by
     job = json.loads(Path(job_path).read_text())
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output
+    from traitlets.config import Config
 
     from ganlib.coursework.byvalue import Channel, Remote
 
-    shell = InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.enabled = False  # (no history file in the grader's home)
+    shell = InteractiveShell.instance(config=config)
     shell.showtraceback = lambda *args, **kwargs: None  # the error is recorded once, below
     shell.showsyntaxerror = lambda *args, **kwargs: None
 

@@ -15,6 +15,8 @@ with a message saying so: the exercise is to write the formula, and a check that
 
 ``engine`` runs the student's function and words the diagnosis; ``formulas`` checks Eq. 1, Prop. 1
 and Theorem 1's formulas, ``metrics`` the later chapters' measures, ``training_step`` Algorithm 1.
+``byvalue`` lets the same checks judge a function that lives in another process (`make grade`
+calls the student's functions in a sandbox, and judges outside it).
 """
 
 from .engine import CheckFailed

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ganlib.language import _
+
 MIME = "application/x-ganlib-reply+json"  # how serve hands its reply to teaching/sandbox_runner.py
 _DEPTH = 32
 _TENSOR_DTYPES = {
@@ -249,6 +251,9 @@ def serve(request: str) -> None:
         reply = {"value": encode(value)}
     except Exception as e:  # the student's error, or a value that cannot travel: by name
         if isinstance(e, NotAValue):
-            e = TypeError(f"{asked.get('call')} returned {e}: return numbers or tensors")
+            e = TypeError(
+                _("{function} returned {what}, which cannot be graded: return numbers or tensors")
+                .format(function=asked.get("call"), what=e)
+            )  # fmt: skip
         reply = {"error": [type(e).__name__, str(e)]}
     display({MIME: reply}, raw=True)
