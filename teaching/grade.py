@@ -15,7 +15,8 @@ the student's process:
     other submission, no grades, no checkout but ganlib, no other process, no network; with a
     memory limit (``--memory-gb``), a cap on its processes, a time limit per cell
     (``--cell-timeout``: the cell is interrupted and scores 0) and one for the whole submission
-    (``--timeout``), a cap on any file it writes and on what it hands back (``--max-output-mb``);
+    (``--timeout``), a cap on what it hands back, on any file it writes and on all it writes in
+    its folder and in /tmp (``--max-output-mb`` each);
   - the instructor's test cells, hidden tests included, run in the judge (teaching/judge.py),
     a process of the grader's that runs no student code: there each of the student's functions
     is called by value (ganlib.coursework.byvalue): its arguments go to the sandbox's kernel,
@@ -145,7 +146,7 @@ def grade(
         tempfile.TemporaryDirectory(prefix="grade-") as tmp,
         sandbox.pids_cgroup(f"ganlib-grade-{os.getpid()}-{Path(tmp).name}") as cgroup,
     ):
-        work = Path(tmp) / "work"  # the only folder the submission's code may write
+        work = Path(tmp) / "work"  # the grading notebook (the sandbox sees it read-only)
         work.mkdir()
         nbformat.write(sent, work / f"{name}.ipynb")
         (Path(tmp) / "job.json").write_text(json.dumps(job))
@@ -161,7 +162,7 @@ def grade(
         argv = [sys.executable, "-I", "-c", RUNNER.read_text(), f"{home}/{name}.ipynb",
                 str(cell_timeout)]  # fmt: skip
         if sandboxed:
-            argv = sandbox.command(work, argv, env)
+            argv = sandbox.command(work, argv, env, size_mb=max_output_mb)
         with (
             (Path(tmp) / "err").open("wb") as err_file,
             (Path(tmp) / "judged").open("w+b") as judged,
@@ -303,7 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=int, default=300, help="seconds per cell")
     parser.add_argument("--memory-gb", type=float, default=8.0)
     parser.add_argument(
-        "--max-output-mb", type=int, default=256, help="the largest result (and file) it may write"
+        "--max-output-mb",
+        type=int,
+        default=256,
+        help="the most it may hand back, write to a file, or write in all",
     )
     parser.add_argument("--unsandboxed", action="store_true", help=UNSANDBOXED)
     args = parser.parse_args(argv)

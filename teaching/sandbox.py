@@ -2,15 +2,17 @@
 
 What the student's code can reach there: the Python it runs on (the interpreter, this checkout's
 environment and ``ganlib``, read-only), the system's libraries (read-only), and one folder of its
-own (``/student``: the grading notebook, nothing else). Not the other submissions, not the grades or
-the feedback, not the rest of the checkout (the instructor's chapters hold the model answers), no
-other process (a PID namespace of its own), no network, no capability, and a cap on its number of
-processes where the pids cgroup can be written (as root), so that an endless fork stops there.
+own (``/student``: the grading notebook, read-only, and what it writes, in a capped tmpfs). Not
+the other submissions, not the grades or the feedback, not the rest of the checkout (the
+instructor's chapters hold the model answers), no other process (a PID namespace of its own), no
+network, no capability, and a cap on its number of processes where the pids cgroup can be written
+(as root), so that an endless fork stops there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 import shutil
@@ -44,8 +46,27 @@ def _python_paths() -> list[str]:
     return [p for i, p in enumerate(ordered) if not any(p.startswith(q + "/") for q in ordered[:i])]
 
 
-def command(work: Path, argv: list[str], env: dict[str, str]) -> list[str]:
-    """``argv`` run in the sandbox, as nobody, with ``work`` as its writable ``/student``."""
+def _sized(size_mb: int | None) -> list[str]:
+    """A writable tmpfs of ``size_mb`` (bwrap 0.5 and later): files there cannot fill the RAM."""
+    if size_mb is None or not _has_size_option():
+        return ["--perms", "01777"]
+    return ["--size", str(size_mb * 2**20), "--perms", "01777"]
+
+
+@functools.cache
+def _has_size_option() -> bool:
+    done = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=60)
+    return "--size" in done.stdout + done.stderr
+
+
+def command(
+    work: Path, argv: list[str], env: dict[str, str], size_mb: int | None = None
+) -> list[str]:
+    """``argv`` run in the sandbox, as nobody; ``work``'s files read-only in its ``/student``.
+
+    ``/student`` (its working folder and HOME) and ``/tmp`` are each a tmpfs of at most
+    ``size_mb``: what it writes stays in the sandbox, and ends with it.
+    """
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise FileNotFoundError("bwrap (Debian's bubblewrap) is not installed")
@@ -53,7 +74,7 @@ def command(work: Path, argv: list[str], env: dict[str, str]) -> list[str]:
     # (once it makes itself undumpable) read: nothing but argv holds its stdout to the grader.
     cmd = [bwrap, "--unshare-all", "--uid", "65534", "--gid", "65534", "--die-with-parent",
            "--as-pid-1", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev",
-           "--tmpfs", "/tmp", "--clearenv"]  # fmt: skip
+           *_sized(size_mb), "--tmpfs", "/tmp", "--clearenv"]  # fmt: skip
     for path in _SYSTEM:
         if os.path.islink(path):  # /lib is a link to /usr/lib on merged-/usr systems
             cmd += ["--symlink", os.readlink(path), path]
@@ -64,7 +85,10 @@ def command(work: Path, argv: list[str], env: dict[str, str]) -> list[str]:
             cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     for path in _python_paths():
         cmd += ["--ro-bind", path, path]
-    cmd += ["--bind", str(work), WORK, "--chdir", WORK]
+    cmd += [*_sized(size_mb), "--tmpfs", WORK]
+    for path in sorted(work.iterdir()):
+        cmd += ["--ro-bind", str(path), f"{WORK}/{path.name}"]
+    cmd += ["--chdir", WORK]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
     return [*cmd, "--", *argv]

@@ -258,14 +258,34 @@ def test_an_endless_fork_stops_in_its_own_sandbox(tmp_path):
 @needs_sandbox
 def test_a_flood_of_output_stops_at_its_cap(tmp_path):
     # 8 MB printed, then a 6 MB file (refused: EFBIG), against a cap of 4 MB: its row says so.
+    # (Without the caps on its folder and /tmp, the filler wrote 128 MB, in the grader's RAM.)
     flood = "print('x' * 8_000_000)\nopen('big', 'wb').write(b'0' * 6 * 2**20)\n" + RIGHT
+    # Many files of 1 MB, each under the cap, in its folder and in /tmp: in all, at most the cap.
+    fill = r"""
+written = 0
+for folder in (".", "/tmp"):
+    for i in range(64):
+        try:
+            with open(f"{folder}/fill{i}", "wb") as f:
+                f.write(b"0" * 2**20)
+            written += 1
+        except OSError:
+            break
+print("wrote", written, "MB")
+"""
     folder = tmp_path / "submitted"
-    for student, answer in (("flooder", flood), ("victim", RIGHT)):
+    for student, answer in (("flooder", flood), ("filler", fill + RIGHT), ("victim", RIGHT)):
         (folder / student).mkdir(parents=True)
         nbformat.write(_chapter_1_with(answer), folder / student / "01_value_function.ipynb")
     rows = _grade(folder, "--max-output-mb", "4")
     assert rows["flooder"]["status"] == "grading failed: its output reached --max-output-mb (4)"
     assert rows["flooder"]["total"] == "0", rows["flooder"]
+    assert rows["filler"]["total"] == rows["filler"]["max"] == "3", rows["filler"]  # graded
+    nb = nbformat.read(tmp_path / "feedback" / "filler" / "01_value_function.ipynb", as_version=4)
+    printed = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert 0 < int(printed.split("wrote ", 1)[1].split(" MB")[0]) <= 2 * 4, printed
     assert rows["victim"]["total"] == rows["victim"]["max"] == "3", rows["victim"]
 
 
