@@ -159,7 +159,9 @@ class Channel:
     def ask(self, request: dict) -> dict:
         if self.closed:
             raise RuntimeError(self.closed)
-        os.write(self.write_fd, json.dumps(request).encode() + b"\n")
+        data = memoryview(json.dumps(request).encode() + b"\n")
+        while data:  # (a pipe may take a large request in parts)
+            data = data[os.write(self.write_fd, data) :]
         while b"\n" not in self.pending:
             if len(self.pending) > self.max_bytes:
                 self.closed = f"the submission's reply exceeded {self.max_bytes} bytes"
