@@ -2,6 +2,7 @@
 
 :func:`iteration` is one pass of the algorithm's outer loop, :func:`discriminator_step` one pass
 of its inner loop, and :func:`fit_discriminator` the inner loop alone (D against a fixed G).
+:func:`released_iteration` is the update the paper's released code performs instead.
 :func:`ganlib.train` (:mod:`ganlib.training`) runs the outer loop. Both players may be ordinary
 models or :class:`~ganlib.populations.Population` s of N members trained side by side.
 """
@@ -26,7 +27,14 @@ from .populations import Population, shared_size
 from .runtime import own_random_stream, threads_for
 from .settings import Settings
 
-__all__ = ["Iteration", "descend", "discriminator_step", "fit_discriminator", "iteration"]
+__all__ = [
+    "Iteration",
+    "descend",
+    "discriminator_step",
+    "fit_discriminator",
+    "iteration",
+    "released_iteration",
+]
 
 
 class Examples(Protocol):
@@ -122,6 +130,41 @@ def iteration(
         g_loss = g_cost(D(G.sample(m)), settings.loss)  # fresh z^(1..m) ∼ p_z(z)
         descend(g_loss, opt_g)
     return Iteration(d_loss, real_logits, fake_logits, g_loss.detach())
+
+
+def released_iteration(
+    G: nn.Module,
+    D: nn.Module,
+    batches: Examples,
+    *,
+    opt_d: torch.optim.Optimizer,
+    opt_g: torch.optim.Optimizer,
+    settings: Settings,
+) -> Iteration:
+    """One update of the paper's released code (goodfeli/adversarial, ``AdversaryCost2``): D
+    descends ½(−V) and G its cost, both from one minibatch, at once.
+
+    Unlike the box of Algorithm 1: one minibatch of x and of z serves both players; G's gradient
+    goes through the same pass of D over G(z) as D's (the same dropout masks); both gradients
+    are taken at the current parameters and both optimizers step together (simultaneous, not
+    alternating); D's cost is half of −V, as pylearn2's ½(BCE_real + BCE_fake). k is 1.
+    """
+    m = settings.batch_size
+    x = batches.next()  # x^(1..m) ∼ p_data(x)
+    fake = G(G.sample_latent(m))  # z^(1..m) ∼ p_z(z), then G(z): one batch for both players
+    real_logits, fake_logits = D(x), D(fake)  # each pass draws its own dropout masks
+    d_loss = minus_v(real_logits, fake_logits)
+    g_loss = g_cost(fake_logits, settings.loss)  # through D's pass over G(z), masks included
+    d_params = [p for group in opt_d.param_groups for p in group["params"]]
+    g_params = [p for group in opt_g.param_groups for p in group["params"]]
+    d_grads = torch.autograd.grad((0.5 * d_loss).sum(), d_params, retain_graph=True)
+    g_grads = torch.autograd.grad(g_loss.sum(), g_params)
+    for params, grads in ((d_params, d_grads), (g_params, g_grads)):
+        for p, grad in zip(params, grads, strict=True):
+            p.grad = grad
+    opt_d.step()
+    opt_g.step()
+    return Iteration(d_loss.detach(), real_logits.detach(), fake_logits.detach(), g_loss.detach())
 
 
 @torch.enable_grad()  # training works even when called inside a torch.no_grad() block

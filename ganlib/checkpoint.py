@@ -157,7 +157,8 @@ def resume_run(
     so the caller must restore the minibatch state without drawing.
     """
     state = load_checkpoint(path, G, D, opt_g=opt_g, opt_d=opt_d, map_location=device)
-    saved = {"schedule": "constant", **state["config"]}  # files from before schedules
+    # Files from before schedules, and from before the released code's update.
+    saved = {"schedule": "constant", "update": "algorithm1", **state["config"]}
     saved.setdefault("g_lr", saved.get("lr"))  # files from before G had an lr of its own
     now = dataclasses.asdict(settings)
     changed = {key: (saved.get(key), v) for key, v in now.items() if saved.get(key) != v}

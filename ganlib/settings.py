@@ -11,6 +11,8 @@ from .optimizers import DEFAULT_LR, SCHEDULES, Schedule
 
 __all__ = ["Settings"]
 
+UPDATES = ("algorithm1", "released")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -21,6 +23,9 @@ class Settings:
     ``schedule="paper"`` is the original code's SGD schedule (lr from 0.1 unless given).
     ``g_lr`` is G's learning rate where it differs from D's (the paper uses one lr for both;
     two-timescale training, Heusel et al. 2017, gives G a smaller one); None: ``lr``.
+    ``update="released"`` performs the paper's released code's update instead of Algorithm 1's
+    box (:func:`~ganlib.algorithm1.released_iteration`: simultaneous steps from one shared
+    minibatch, D descending ½(−V)); it has no k.
     """
 
     k: int = 1
@@ -30,8 +35,16 @@ class Settings:
     optimizer: Literal["sgd", "adam"] = "sgd"
     schedule: Schedule = "constant"
     g_lr: float | None = None
+    update: Literal["algorithm1", "released"] = "algorithm1"
 
     def __post_init__(self) -> None:
+        if self.update not in UPDATES:
+            raise ValueError(f"unknown update={self.update!r}; choose one of {UPDATES}")
+        if self.update == "released" and self.k != 1:
+            raise ValueError(
+                f"update='released' steps D and G at once, one step each; got k={self.k!r} "
+                "(k > 1 is Algorithm 1's, update='algorithm1')"
+            )
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule={self.schedule!r}; choose one of {SCHEDULES}")
         if self.schedule == "paper" and self.optimizer != "sgd":

@@ -20,7 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._checks import flag, int_at_least
-from .algorithm1 import iteration
+from .algorithm1 import iteration, released_iteration
 from .checkpoint import resume_run, save_run
 from .device import resolve_device
 from .distributions import GaussianMixture
@@ -61,7 +61,8 @@ def train(
     """min_G max_D V(D, G) by alternating minibatch steps: Algorithm 1 (k = 1 in the paper).
 
     ``settings`` are the fields of :class:`~ganlib.settings.Settings`, checked before anything
-    runs: ``k``, ``batch_size``, ``loss``, ``lr``, ``optimizer``, ``schedule`` and ``g_lr``.
+    runs: ``k``, ``batch_size``, ``loss``, ``lr``, ``optimizer``, ``schedule``, ``g_lr`` and
+    ``update``.
     Each of ``steps`` iterations takes ``k`` gradient steps on D (ascending V on m = ``batch_size``
     data and generated samples) and then one on G (descending its ``loss``: ``"minimax"``,
     ``"nonsaturating"`` or ``"maximum_likelihood"``) with D frozen. ``data`` is a distribution or
@@ -72,7 +73,9 @@ def train(
     (SGD only) runs that code's schedule instead: lr (default 0.1) divided by 1.000004 per step,
     momentum 0.5 → 0.7 from epoch 1 to 250 (an epoch is one pass over tensor data, or 50,000
     samples). ``g_lr`` gives G a learning rate of its own (default: ``lr``; with the paper's
-    schedule, G's follows it in proportion).
+    schedule, G's follows it in proportion). ``update="released"`` runs the update of the paper's
+    released code instead of the box's: D and G step at once from one shared minibatch, D on
+    ½(−V) (:func:`~ganlib.algorithm1.released_iteration`).
 
     G and D are moved to ``device`` (default: cuda → mps → cpu) and trained in place. Given two
     :class:`~ganlib.populations.Population` s of N, the N members train side by side, each on
@@ -175,11 +178,12 @@ class _Run:
         bar = tqdm(total=steps, initial=start, disable=not self.progress, desc="Algorithm 1",
                    unit="step", mininterval=_BAR_SECONDS)  # fmt: skip
         epoch_size = PAPER_EPOCH if batches.examples is None else len(batches.examples)
+        update = released_iteration if s.update == "released" else iteration
         for step in range(start, steps):
             if s.schedule == "paper":
                 set_schedule((opt_d,), *paper_schedule(step, s.lr, epoch_size, s.batch_size))
                 set_schedule((opt_g,), *paper_schedule(step, s.g_lr, epoch_size, s.batch_size))
-            it = iteration(G, D, batches, opt_d=opt_d, opt_g=opt_g, settings=s)
+            it = update(G, D, batches, opt_d=opt_d, opt_g=opt_g, settings=s)
             stats[step] = record(it, opt_g, self.members)
             self.guard.hold()
             done = step + 1

@@ -486,3 +486,64 @@ def test_a_checkpoint_from_before_g_lr_resumes(tmp_path):
     torch.save(state, path)
     history = train(G, D, torch.rand(60, 1), steps=8, resume=path, **kw)
     assert len(history) == 8
+
+
+def _players_params(G, D):
+    return [*G.parameters(), *D.parameters()]
+
+
+def _adversary_cost2(w, b, u, c, x, zs, lr, momentum, steps):
+    """A port of goodfeli/adversarial's AdversaryCost2 update (scale_grads=0) with pylearn2's
+    Momentum rule, in numpy, for G(z) = w z + b and D(x) = σ(u x + c): d_obj = ½(BCE(1, D(x)) +
+    BCE(0, D(G(z)))), g_obj = BCE(1, D(G(z))), both gradients at the current parameters, then
+    v ← μ v − lr·∇ and θ ← θ + v for every parameter at once."""
+    import numpy as np
+    from scipy.special import expit
+
+    theta, v = np.array([w, b, u, c]), np.zeros(4)
+    for z in zs:
+        w, b, u, c = theta
+        f = w * z + b
+        s_real, s_fake = expit(u * x + c), expit(u * f + c)
+        d_u = 0.5 * (np.mean(-(1 - s_real) * x) + np.mean(s_fake * f))
+        d_c = 0.5 * (np.mean(-(1 - s_real)) + np.mean(s_fake))
+        g_w, g_b = np.mean(-(1 - s_fake) * u * z), np.mean(-(1 - s_fake) * u)
+        v = momentum * v - lr * np.array([g_w, g_b, d_u, d_c])
+        theta = theta + v
+    return theta
+
+
+def test_the_released_update_is_adversary_cost2s():
+    """update="released" against a hand-written port of the released code's update: the same
+    parameters after 4 steps (float64), and not Algorithm 1's alternating ones."""
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        gen = torch.Generator().manual_seed(3)
+        x = 1.5 + 0.5 * torch.randn(32, 1, generator=gen)
+        zs = [torch.rand(32, 1, generator=gen) * 2 - 1 for _ in range(4)]
+        start, lr = (0.8, -0.3, 0.6, 0.1), 0.2
+        port = _adversary_cost2(*start, x[:, 0].numpy(), [z[:, 0].numpy() for z in zs], lr, 0.5, 4)
+        found = {}
+        for update in ("released", "algorithm1"):
+            G, D = Generator(1, 1, hidden=()), Discriminator(1, hidden=())  # w z + b, u x + c
+            with torch.no_grad():
+                for p, value in zip(_players_params(G, D), start, strict=True):
+                    p.fill_(value)
+            replay = [z.clone() for z in zs] * 2  # (Algorithm 1 draws z twice per step)
+            G.sample_latent = lambda m, replay=replay: replay.pop(0)  # the port's noise
+            # One minibatch of all 32 examples: each step's D sees the same x, in any order.
+            train(G, D, x, steps=4, batch_size=32, lr=lr, update=update, progress=False,
+                  device="cpu", seed=0)  # fmt: skip
+            found[update] = _params(G, D).numpy()
+    finally:
+        torch.set_default_dtype(default)
+    assert abs(found["released"] - port).max() < 1e-12, (found["released"], port)
+    assert abs(found["algorithm1"] - port).max() > 1e-3  # the box's update is another one
+
+
+def test_the_released_update_has_no_k():
+    with pytest.raises(ValueError, match="k=3"):
+        Settings(update="released", k=3)
+    with pytest.raises(ValueError, match="unknown update='adversarial'"):
+        Settings(update="adversarial")
