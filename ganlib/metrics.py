@@ -141,7 +141,11 @@ def select_sigma(
 
 
 def mean_and_stderr(values: torch.Tensor) -> tuple[float, float]:
-    """(mean, std/√N): how the paper reports Table 1 (“mean ± standard error”)."""
+    """(mean, std/√N): how the paper reports Table 1 (“mean ± standard error”).
+
+    The std is the sample standard deviation (divided by N − 1); the released ``parzen_ll.py``
+    uses ``numpy.std`` (divided by N), which makes its ± smaller by a factor √((N − 1)/N).
+    """
     values = torch.as_tensor(values, dtype=torch.float64).flatten()
     if len(values) < 2:
         raise ValueError(f"need at least 2 values for a standard error, got {len(values)}")
