@@ -78,8 +78,8 @@ UNSANDBOXED = (
 
 def _limits(memory_gb: float, max_output_mb: int, cgroup: Path | None) -> None:
     # In the child, before it starts (inherited by the sandbox and the kernel): a process group
-    # of its own, killed whole on a timeout; the memory limit; the largest file it may write
-    # (what it hands back included: a huge result cannot exhaust the grader); its processes.
+    # of its own, killed whole on a timeout; the memory limit; the largest file it may write;
+    # its processes. (What it hands back comes on a pipe, which the judge caps as it reads.)
     os.setsid()
     limit, size = int(memory_gb * 2**30), max_output_mb * 2**20
     with contextlib.suppress(ValueError, OSError):  # (macOS refuses RLIMIT_AS)
@@ -202,7 +202,10 @@ def grade(
                         os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
             judged.seek(0)
-            verdict = json.loads(judged.read() or b"{}")
+            try:  # a judge that died mid-write (out of memory) leaves no verdict, not a crash
+                verdict = json.loads(judged.read() or b"{}")
+            except ValueError:
+                verdict = {}
         err = (Path(tmp) / "err").read_bytes()[-2000:]
         returned = Path(tmp) / "returned"
         back = returned.read_bytes() if returned.exists() else b""
